@@ -1,6 +1,6 @@
 """Keys, JWK, JWS: the only part of dojang that imports ``cryptography``."""
 
-from dojang.core.crypto._jws import ALLOWED_ALGS, JwsParts, parse_jws, sign_jws, verify_jws
+from dojang.core.crypto._jws import ALLOWED_ALGS, JwsParts, check_alg, parse_jws, sign_jws, verify_jws
 from dojang.core.crypto._keys import (
     Rng,
     SigningKey,
@@ -18,6 +18,7 @@ __all__ = [
     "Rng",
     "SigningKey",
     "VerifyKey",
+    "check_alg",
     "generate_key",
     "jwk_thumbprint",
     "load_private_pem",

@@ -10,7 +10,7 @@ from dojang.core.crypto._keys import SigningKey, VerifyKey
 from dojang.core.encoding import b64url_decode, b64url_encode, canonical_json, loads_strict
 from dojang.errors import AlgorithmError, HeaderError, MalformedError
 
-__all__ = ["ALLOWED_ALGS", "JwsParts", "parse_jws", "sign_jws", "verify_jws"]
+__all__ = ["ALLOWED_ALGS", "JwsParts", "check_alg", "parse_jws", "sign_jws", "verify_jws"]
 
 ALLOWED_ALGS: frozenset[str] = frozenset({"ES256", "EdDSA"})
 
@@ -49,6 +49,14 @@ def parse_jws(token: str, *, what: str = "JWS") -> JwsParts:
     return JwsParts(header, payload, f"{head_b64}.{body_b64}".encode("ascii"), signature)
 
 
+def check_alg(header: Mapping[str, Any], allowed_algs: frozenset[str], *, what: str = "JWS") -> str:
+    """Return ``alg`` if it is on both the caller's allow-list and ours; ``none`` never is."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in allowed_algs or alg not in ALLOWED_ALGS:
+        raise AlgorithmError(f"{what} algorithm {alg!r} is not allowed (allowed: {sorted(allowed_algs)})")
+    return alg
+
+
 def verify_jws(
     parts: JwsParts,
     key: VerifyKey | Callable[[Mapping[str, Any]], VerifyKey],
@@ -60,9 +68,7 @@ def verify_jws(
 
     ``key`` is a key or a function choosing one from the header (by ``kid`` or ``x5c``).
     """
-    alg = parts.header.get("alg")
-    if not isinstance(alg, str) or alg not in allowed_algs or alg not in ALLOWED_ALGS:
-        raise AlgorithmError(f"{what} algorithm {alg!r} is not allowed (allowed: {sorted(allowed_algs)})")
+    alg = check_alg(parts.header, allowed_algs, what=what)
     if "crit" in parts.header:
         raise HeaderError(
             f"{what} header lists critical extensions {parts.header['crit']!r} we do not understand"

@@ -1,0 +1,108 @@
+"""Issuance (RFC 9901 §4): conceal the chosen claims behind salted digests and sign once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from dojang.core.crypto import Rng, SigningKey, sign_jws
+from dojang.core.encoding import b64url_encode
+from dojang.core.sdjwt._disclosure import RESERVED_NAMES, Disclosure, digest_of, make_disclosure
+from dojang.core.sdjwt._paths import ClaimPath, PathTree
+from dojang.errors import InputError
+
+__all__ = ["NEVER_SELECTIVE", "SALT_BYTES", "issue"]
+
+#: Salt length: 128 bits, the RFC 9901 §9.3 minimum.
+SALT_BYTES = 16
+#: Claims SD-JWT VC forbids to be selectively disclosable (draft-ietf-oauth-sd-jwt-vc-12 §3.2.2.2).
+NEVER_SELECTIVE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
+
+
+class _Concealer:
+    """One issuance's walk over the claims, collecting disclosures in document order."""
+
+    def __init__(self, rng: Rng, decoys: int) -> None:
+        self.rng = rng
+        self.decoys = decoys
+        self.disclosures: list[Disclosure] = []
+
+    def _disclose(self, name: str | None, value: Any) -> str:
+        disclosure = make_disclosure(b64url_encode(self.rng(SALT_BYTES)), name, value)
+        self.disclosures.append(disclosure)
+        return disclosure.digest
+
+    def _decoy(self) -> str:
+        return digest_of(b64url_encode(self.rng(SALT_BYTES)))
+
+    def value(self, value: Any, tree: PathTree | None) -> Any:
+        if tree is None or not tree.children:
+            return value
+        if isinstance(value, Mapping):
+            return self.object(value, tree)
+        if isinstance(value, list):
+            return self.array(value, tree)
+        return value
+
+    def object(self, claims: Mapping[str, Any], tree: PathTree) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        digests: list[str] = []
+        for name, raw in claims.items():
+            if name in RESERVED_NAMES:
+                raise InputError(f"claim name {name!r} is reserved by SD-JWT")
+            sub = tree.children.get(name)
+            value = self.value(raw, sub)
+            if sub is not None and sub.marked:
+                digests.append(self._disclose(name, value))
+            else:
+                out[name] = value
+        if digests:
+            digests.extend(self._decoy() for _ in range(self.decoys))
+            # Sorted digests hide the claims' original order (RFC 9901 §4.2.4.1).
+            out["_sd"] = sorted(digests)
+        return out
+
+    def array(self, items: list[Any], tree: PathTree) -> list[Any]:
+        out: list[Any] = []
+        for index, raw in enumerate(items):
+            sub = tree.child(index)
+            value = self.value(raw, sub)
+            out.append({"...": self._disclose(None, value)} if sub is not None and sub.marked else value)
+        return out
+
+
+def issue(
+    claims: Mapping[str, Any],
+    *,
+    sd: Iterable[ClaimPath],
+    key: SigningKey,
+    rng: Rng,
+    header: Mapping[str, Any] | None = None,
+    decoys: int = 0,
+    typ: str | None = "dc+sd-jwt",
+    holder_jwk: Mapping[str, Any] | None = None,
+) -> str:
+    """Issue an SD-JWT: the claims at the ``sd`` paths become disclosures, the rest stays plain.
+
+    Returns ``<issuer-signed JWT>~<disclosure>~...~``. ``holder_jwk`` binds the credential to a
+    holder key (``cnf.jwk``); ``decoys`` adds that many decoy digests to every ``_sd`` array.
+    """
+    tree = PathTree.of(sd)
+    if typ == "dc+sd-jwt":
+        forbidden = sorted(
+            name for name in NEVER_SELECTIVE if (child := tree.children.get(name)) and child.marked
+        )
+        if forbidden:
+            raise InputError(f"SD-JWT VC claims {forbidden} must never be selectively disclosable")
+    if tree.marked:
+        raise InputError("the whole payload cannot be a disclosure; name the claims to conceal")
+    concealer = _Concealer(rng, decoys)
+    payload = concealer.object(claims, tree)
+    if holder_jwk is not None:
+        payload["cnf"] = {"jwk": dict(holder_jwk)}
+    payload["_sd_alg"] = "sha-256"
+    head = dict(header or {})
+    if typ is not None:
+        head["typ"] = typ
+    jwt = sign_jws(head, payload, key)
+    return "~".join([jwt, *(d.encoded for d in concealer.disclosures), ""])

@@ -1,0 +1,1 @@
+"""Verifier role: one pipeline of named checks, each with its own verdict line."""

@@ -1,0 +1,1 @@
+"""Wallet role: hold credentials and present chosen claims to a recipient."""
