@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
-import re
+from collections.abc import Callable
 from typing import Any
 
 from dojang.errors import MalformedError
 
 __all__ = ["b64url_decode", "b64url_encode", "canonical_json", "loads_strict"]
 
-_B64URL = re.compile(rb"^[A-Za-z0-9_-]*$")
+# '-' and '_' become the standard alphabet; '+', '/' and '=' become a character strict decoding refuses.
+_TO_STD = bytes.maketrans(b"-_+/=", b"+/!!!")
+_TO_URL = bytes.maketrans(b"+/", b"-_")
+_PADDING = (b"", b"", b"==", b"=")
+#: For each base64url character, its 6-bit value: the unused low bits of a final character must be zero.
+_TAIL_BITS = {c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
 
 
 def b64url_encode(data: bytes) -> str:
     """Base64url without padding (RFC 7515 §2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str | bytes, *, what: str = "value") -> bytes:
-    """Decode base64url without padding; anything else (padding, other alphabets, bad length) is malformed."""
+    """Decode base64url without padding; padding, other alphabets or non-canonical tails are malformed."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else text
-    if not _B64URL.match(raw) or len(raw) % 4 == 1:
-        raise MalformedError(f"{what} is not base64url without padding")
+    tail = len(raw) % 4
     try:
-        data = base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise MalformedError(f"{what} is not valid base64url: {exc}") from None
-    if b64url_encode(data).encode("ascii") != raw:
-        # Non-canonical trailing bits would let two encodings stand for one value.
+        data = binascii.a2b_base64(raw.translate(_TO_STD) + _PADDING[tail], strict_mode=True)
+    except (binascii.Error, IndexError):
+        raise MalformedError(f"{what} is not base64url without padding") from None
+    # Non-zero unused bits would let two encodings stand for one value.
+    if tail and _TAIL_BITS[raw[-1]] & (0x0F if tail == 2 else 0x03):
         raise MalformedError(f"{what} has non-canonical base64url trailing bits")
     return data
 
@@ -48,17 +51,32 @@ def _no_constants(name: str) -> Any:
     raise MalformedError(f"JSON constant {name} is not allowed")
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+# typeshed omits the scanner attribute; it is the C scanner JSONDecoder.decode itself uses.
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+
+
 def loads_strict(data: str | bytes, *, what: str = "JSON") -> Any:
     """Parse JSON (RFC 8259) rejecting duplicate object keys, NaN/Infinity and invalid UTF-8."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        try:
+            # The scanner alone is the fast path; whitespace around the value takes the full decoder.
+            value, end = _SCAN(text, 0)
+            if end == len(text):
+                return value
+        except StopIteration:
+            pass
+        return _DECODER.decode(text)
     except MalformedError as exc:
         raise MalformedError(f"{what}: {exc.message}") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise MalformedError(f"{what} is not valid JSON: {exc}") from None
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def canonical_json(value: Any) -> str:
     """Compact JSON with non-ASCII kept as is (UTF-8 on the wire), keys in the caller's order."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)

@@ -65,8 +65,12 @@ class VerifyKey:
 
     alg: Alg
     jwk: Mapping[str, Any]
-    kid: str
     _key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey = field(repr=False)
+
+    @property
+    def kid(self) -> str:
+        """The RFC 7638 thumbprint; computed on demand since holder keys are imported per presentation."""
+        return jwk_thumbprint(self.jwk)
 
     def verify(self, data: bytes, signature: bytes) -> None:
         """Raise :class:`SignatureError` unless ``signature`` is this key's over ``data``."""
@@ -146,7 +150,7 @@ def _public_jwk(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey) -> di
 def _verify_key(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey) -> VerifyKey:
     jwk = _public_jwk(key)
     alg: Alg = "EdDSA" if isinstance(key, ed25519.Ed25519PublicKey) else "ES256"
-    return VerifyKey(alg=alg, jwk=jwk, kid=jwk_thumbprint(jwk), _key=key)
+    return VerifyKey(alg=alg, jwk=jwk, _key=key)
 
 
 def _signing_key(key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey) -> SigningKey:
@@ -196,16 +200,13 @@ def verify_key_from_jwk(jwk: Any) -> VerifyKey:
         raise MalformedError("a public JWK must not contain the private member 'd'")
     kty, crv = jwk.get("kty"), jwk.get("crv")
     if kty == "EC" and crv == "P-256":
-        x = int.from_bytes(_coordinate(jwk, "x", _COORD), "big")
-        y = int.from_bytes(_coordinate(jwk, "y", _COORD), "big")
+        point = b"\x04" + _coordinate(jwk, "x", _COORD) + _coordinate(jwk, "y", _COORD)
         try:
-            key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey = ec.EllipticCurvePublicNumbers(
-                x, y, ec.SECP256R1()
-            ).public_key()
+            ec_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
         except ValueError:
             raise MalformedError("JWK point is not on P-256") from None
-    elif kty == "OKP" and crv == "Ed25519":
-        key = ed25519.Ed25519PublicKey.from_public_bytes(_coordinate(jwk, "x", 32))
-    else:
-        raise MalformedError(f"unsupported JWK (kty={kty!r}, crv={crv!r})")
-    return _verify_key(key)
+        return VerifyKey("ES256", {"kty": "EC", "crv": "P-256", "x": jwk["x"], "y": jwk["y"]}, ec_key)
+    if kty == "OKP" and crv == "Ed25519":
+        ed_key = ed25519.Ed25519PublicKey.from_public_bytes(_coordinate(jwk, "x", 32))
+        return VerifyKey("EdDSA", {"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]}, ed_key)
+    raise MalformedError(f"unsupported JWK (kty={kty!r}, crv={crv!r})")

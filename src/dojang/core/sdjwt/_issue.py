@@ -7,14 +7,17 @@ from typing import Any
 
 from dojang.core.crypto import Rng, SigningKey, sign_jws
 from dojang.core.encoding import b64url_encode
-from dojang.core.sdjwt._disclosure import RESERVED_NAMES, Disclosure, digest_of, make_disclosure
+from dojang.core.sdjwt._disclosure import RESERVED_NAMES, digest_of, encode_disclosure
 from dojang.core.sdjwt._paths import ClaimPath, PathTree
 from dojang.errors import InputError
 
 __all__ = ["NEVER_SELECTIVE", "SALT_BYTES", "issue"]
 
-#: Salt length: 128 bits, the RFC 9901 §9.3 minimum.
-SALT_BYTES = 16
+#: Salt length: 144 bits (over the RFC 9901 §9.3 minimum of 128), a whole number of base64 quanta,
+#: so one random draw encodes at once into many 24-character salts.
+SALT_BYTES = 18
+_SALT_CHARS = 24
+_SALTS_PER_DRAW = 32
 #: Claims SD-JWT VC forbids to be selectively disclosable (draft-ietf-oauth-sd-jwt-vc-12 §3.2.2.2).
 NEVER_SELECTIVE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
 
@@ -25,15 +28,22 @@ class _Concealer:
     def __init__(self, rng: Rng, decoys: int) -> None:
         self.rng = rng
         self.decoys = decoys
-        self.disclosures: list[Disclosure] = []
+        self.disclosures: list[str] = []
+        self._salts = ""
+
+    def _salt(self) -> str:
+        if not self._salts:
+            self._salts = b64url_encode(self.rng(SALT_BYTES * _SALTS_PER_DRAW))
+        salt, self._salts = self._salts[:_SALT_CHARS], self._salts[_SALT_CHARS:]
+        return salt
 
     def _disclose(self, name: str | None, value: Any) -> str:
-        disclosure = make_disclosure(b64url_encode(self.rng(SALT_BYTES)), name, value)
-        self.disclosures.append(disclosure)
-        return disclosure.digest
+        encoded, digest = encode_disclosure(self._salt(), name, value)
+        self.disclosures.append(encoded)
+        return digest
 
     def _decoy(self) -> str:
-        return digest_of(b64url_encode(self.rng(SALT_BYTES)))
+        return digest_of(self._salt())
 
     def value(self, value: Any, tree: PathTree | None) -> Any:
         if tree is None or not tree.children:
@@ -105,4 +115,4 @@ def issue(
     if typ is not None:
         head["typ"] = typ
     jwt = sign_jws(head, payload, key)
-    return "~".join([jwt, *(d.encoded for d in concealer.disclosures), ""])
+    return "~".join([jwt, *concealer.disclosures, ""])
