@@ -10,11 +10,13 @@ The tree::
     ├── NotFoundError                404 / exit 2   a key, kind or record that does not exist
     ├── ConfigError                  500 / exit 2   settings, catalogue files or key store that cannot be used
     └── VerificationError            422 / exit 1   a readable input that is not valid; names the failed check
+        ├── IssuerKeyError                          check "issuer-key"
         ├── SignatureError                          check "signature"
         ├── AlgorithmError                          check "algorithm"
         ├── HeaderError                             check "header"
         ├── DisclosureError                         check "disclosures"
         ├── ClaimsError                             check "claims"
+        ├── KindError                               check "kind"
         ├── ValidityPeriodError                     check "validity-period"
         ├── HolderBindingError                      check "key-binding"
         └── AudienceError / NonceError              check "audience" / "nonce"
@@ -39,6 +41,8 @@ __all__ = [
     "HeaderError",
     "HolderBindingError",
     "InputError",
+    "IssuerKeyError",
+    "KindError",
     "MalformedError",
     "NonceError",
     "NotFoundError",
@@ -127,6 +131,18 @@ class VerificationError(DojangError):
         super().__init__(message, hint=hint)
         if check is not None:
             self.check = check
+
+
+class IssuerKeyError(VerificationError):
+    """The signing key is not a trusted issuer key, or was retired before the credential was signed."""
+
+    check = "issuer-key"
+
+
+class KindError(VerificationError):
+    """The ``vct`` is not a catalogue kind, or the claims do not fit that kind."""
+
+    check = "kind"
 
 
 class SignatureError(VerificationError):

@@ -28,6 +28,7 @@ __all__ = ["CHECKS", "KbExpectation", "Recorder", "Verified", "verify"]
 CHECKS = (
     "algorithm",
     "header",
+    "issuer-key",
     "signature",
     "disclosures",
     "claims",
@@ -221,8 +222,10 @@ def verify(
     jws = parse_jws(sd.jwt, what="issuer-signed JWT")
     record("algorithm", check_alg(jws.header, allowed_algs, what="issuer-signed JWT"))
     record("header", _check_header(jws, profile))
-    verify_jws(jws, issuer_key, allowed_algs=allowed_algs, what="issuer-signed JWT")
-    record("signature", f"issuer key {jws.header.get('kid', '(no kid)')}")
+    key = issuer_key(jws.header) if callable(issuer_key) else issuer_key
+    record("issuer-key", f"kid {jws.header.get('kid', '(none)')}")
+    verify_jws(jws, key, allowed_algs=allowed_algs, what="issuer-signed JWT")
+    record("signature", "issuer signature verifies")
     resolver = _Resolver(sd.disclosures)
     claims = resolver.object(dict(jws.payload), top=True)
     unused = len(sd.disclosures) - len(resolver.seen & resolver.by_digest.keys())
