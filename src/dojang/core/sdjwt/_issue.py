@@ -43,6 +43,7 @@ class _Concealer:
         return digest
 
     def _decoy(self) -> str:
+        # A digest over a random salt is, to anyone without the salt, uniformly random 256 bits.
         return digest_of(self._salt())
 
     def value(self, value: Any, tree: PathTree | None) -> Any:
