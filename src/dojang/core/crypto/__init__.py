@@ -9,6 +9,7 @@ from dojang.core.crypto._keys import (
     jwk_thumbprint,
     load_private_pem,
     sha256,
+    signing_key_from_jwk,
     verify_key_from_jwk,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "parse_jws",
     "sha256",
     "sign_jws",
+    "signing_key_from_jwk",
     "verify_jws",
     "verify_key_from_jwk",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "jwk_thumbprint",
     "load_private_pem",
     "sha256",
+    "signing_key_from_jwk",
     "verify_key_from_jwk",
 ]
 
@@ -190,6 +191,27 @@ def _coordinate(jwk: Mapping[str, Any], name: str, size: int) -> bytes:
     if len(raw) != size:
         raise MalformedError(f"JWK member {name!r} must be {size} bytes")
     return raw
+
+
+def signing_key_from_jwk(jwk: Any) -> SigningKey:
+    """Import a private JWK (P-256 or Ed25519, with ``d``), e.g. a published test vector key."""
+    public = verify_key_from_jwk(
+        {k: v for k, v in jwk.items() if k != "d"} if isinstance(jwk, Mapping) else jwk
+    )
+    d = jwk.get("d") if isinstance(jwk, Mapping) else None
+    if not isinstance(d, str):
+        raise MalformedError("a private JWK needs the member 'd'")
+    if public.alg == "EdDSA":
+        private = _signing_key(ed25519.Ed25519PrivateKey.from_private_bytes(_coordinate(jwk, "d", 32)))
+    else:
+        scalar = int.from_bytes(_coordinate(jwk, "d", _COORD), "big")
+        try:
+            private = _signing_key(ec.derive_private_key(scalar, ec.SECP256R1()))
+        except ValueError:
+            raise MalformedError("JWK member 'd' is not a valid P-256 private scalar") from None
+    if private.public.jwk != public.jwk:
+        raise MalformedError("JWK member 'd' does not match the public key in 'x'/'y'")
+    return private
 
 
 def verify_key_from_jwk(jwk: Any) -> VerifyKey:

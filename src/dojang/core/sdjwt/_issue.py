@@ -29,6 +29,7 @@ class _Concealer:
         self.rng = rng
         self.decoys = decoys
         self.disclosures: list[str] = []
+        self.digests: list[str] = []
         self._salts = ""
 
     def _salt(self) -> str:
@@ -40,11 +41,14 @@ class _Concealer:
     def _disclose(self, name: str | None, value: Any) -> str:
         encoded, digest = encode_disclosure(self._salt(), name, value)
         self.disclosures.append(encoded)
+        self.digests.append(digest)
         return digest
 
     def _decoy(self) -> str:
         # A digest over a random salt is, to anyone without the salt, uniformly random 256 bits.
-        return digest_of(self._salt())
+        digest = digest_of(self._salt())
+        self.digests.append(digest)
+        return digest
 
     def value(self, value: Any, tree: PathTree | None) -> Any:
         if tree is None or not tree.children:
@@ -109,6 +113,8 @@ def issue(
         raise InputError("the whole payload cannot be a disclosure; name the claims to conceal")
     concealer = _Concealer(rng, decoys)
     payload = concealer.object(claims, tree)
+    if len(set(concealer.digests)) != len(concealer.digests):
+        raise InputError("the random source repeated a salt; refusing to issue (is it really random?)")
     if holder_jwk is not None:
         payload["cnf"] = {"jwk": dict(holder_jwk)}
     payload["_sd_alg"] = "sha-256"

@@ -139,16 +139,16 @@ def _check_header(jws: JwsParts, profile: Profile) -> str:
     return f"typ {typ}, _sd_alg sha-256"
 
 
-def _check_claims(payload: Mapping[str, Any], from_disclosure: set[str], profile: Profile) -> str:
+def _check_claims(claims: Mapping[str, Any], from_disclosure: set[str], profile: Profile) -> str:
     if profile == "sd-jwt":
         return "plain SD-JWT profile"
-    vct = payload.get("vct")
-    if not isinstance(vct, str) or not vct:
-        raise ClaimsError("vct is required and must be a non-empty string")
     hidden = sorted(from_disclosure & NEVER_SELECTIVE)
     if hidden:
         raise ClaimsError(f"claims {hidden} must never be selectively disclosable")
-    iss = payload.get("iss")
+    vct = claims.get("vct")
+    if not isinstance(vct, str) or not vct:
+        raise ClaimsError("vct is required and must be a non-empty string")
+    iss = claims.get("iss")
     if iss is not None and not isinstance(iss, str):
         raise ClaimsError("iss must be a string")
     return f"vct {vct}"
@@ -232,9 +232,11 @@ def verify(
     if unused:
         raise DisclosureError(f"{unused} disclosure(s) are not referenced by the credential")
     record("disclosures", f"{len(sd.disclosures)} disclosed, every digest referenced once")
-    record("claims", _check_claims(jws.payload, resolver.from_disclosure, profile))
-    record("validity-period", _check_times(jws.payload, now, skew))
-    kb_payload = _check_kb(sd, jws.payload, kb, now, skew, allowed_algs)
+    # Time and holder-key claims are read from the processed payload (RFC 9901 §7.1 step 6): in the
+    # plain profile they may have been disclosures; in the VC profile the claims check forbids that.
+    record("claims", _check_claims(claims, resolver.from_disclosure, profile))
+    record("validity-period", _check_times(claims, now, skew))
+    kb_payload = _check_kb(sd, claims, kb, now, skew, allowed_algs)
     if kb_payload is not None:
         record("key-binding", "holder key signed this presentation")
         if kb is not None:

@@ -1,0 +1,1 @@
+"""Interoperability tests: dojang against the `sd-jwt` reference package, in both directions."""
