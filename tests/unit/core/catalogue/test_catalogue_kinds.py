@@ -59,7 +59,9 @@ def test_copy_disclosure_paths() -> None:
     selective = kind.selective_paths()
     for path in [("members",), ("members", None), ("members", None, "name"), ("members", None, "rrn")]:
         assert path in selective
-    assert ("address", "road_address") in selective
+    # The address is disclosed as one unit: nobody needs a postal code without the street.
+    assert ("address",) in selective
+    assert ("address", "road_address") in kind.always_paths()
     assert ("household", "head_name") in selective
     assert {("document_number",), ("issuing_office",), ("issue_date",)} <= set(kind.always_paths())
     assert kind.never_paths() == (("registry_record_id",), ("members", None, "person_id"))
