@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -51,13 +52,22 @@ def _no_constants(name: str) -> Any:
     raise MalformedError(f"JSON constant {name} is not allowed")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise MalformedError(f"number {text[:20]} is out of range")
+    return value
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite
+)
 # typeshed omits the scanner attribute; it is the C scanner JSONDecoder.decode itself uses.
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def loads_strict(data: str | bytes, *, what: str = "JSON") -> Any:
-    """Parse JSON (RFC 8259) rejecting duplicate object keys, NaN/Infinity and invalid UTF-8."""
+    """Parse JSON (RFC 8259) rejecting duplicate keys, NaN/Infinity, overflowing numbers, invalid UTF-8."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         try:
@@ -70,8 +80,9 @@ def loads_strict(data: str | bytes, *, what: str = "JSON") -> Any:
         return _DECODER.decode(text)
     except MalformedError as exc:
         raise MalformedError(f"{what}: {exc.message}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise MalformedError(f"{what} is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and integers longer than Python's digit limit.
+        raise MalformedError(f"{what} is not valid JSON: {str(exc)[:200]}") from None
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)

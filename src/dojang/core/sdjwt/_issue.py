@@ -29,29 +29,29 @@ class _Concealer:
         self.rng = rng
         self.decoys = decoys
         self.disclosures: list[str] = []
-        self.digests: list[str] = []
-        self._salts = ""
+        self.salts: list[str] = []
+        self._pool = ""
 
     def _salt(self) -> str:
-        if not self._salts:
-            self._salts = b64url_encode(self.rng(SALT_BYTES * _SALTS_PER_DRAW))
-        salt, self._salts = self._salts[:_SALT_CHARS], self._salts[_SALT_CHARS:]
+        if not self._pool:
+            self._pool = b64url_encode(self.rng(SALT_BYTES * _SALTS_PER_DRAW))
+        salt, self._pool = self._pool[:_SALT_CHARS], self._pool[_SALT_CHARS:]
+        self.salts.append(salt)
         return salt
 
     def _disclose(self, name: str | None, value: Any) -> str:
         encoded, digest = encode_disclosure(self._salt(), name, value)
         self.disclosures.append(encoded)
-        self.digests.append(digest)
         return digest
 
     def _decoy(self) -> str:
         # A digest over a random salt is, to anyone without the salt, uniformly random 256 bits.
-        digest = digest_of(self._salt())
-        self.digests.append(digest)
-        return digest
+        return digest_of(self._salt())
 
     def value(self, value: Any, tree: PathTree | None) -> Any:
         if tree is None or not tree.children:
+            if isinstance(value, Mapping | list):
+                _refuse_reserved(value)
             return value
         if isinstance(value, Mapping):
             return self.object(value, tree)
@@ -86,6 +86,18 @@ class _Concealer:
         return out
 
 
+def _refuse_reserved(value: Any) -> None:
+    """Plain claims must not contain ``_sd`` or ``...``: a verifier would read them as digests."""
+    if isinstance(value, Mapping):
+        for name, sub in value.items():
+            if name in RESERVED_NAMES:
+                raise InputError(f"claim name {name!r} is reserved by SD-JWT")
+            _refuse_reserved(sub)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_reserved(item)
+
+
 def issue(
     claims: Mapping[str, Any],
     *,
@@ -111,9 +123,15 @@ def issue(
             raise InputError(f"SD-JWT VC claims {forbidden} must never be selectively disclosable")
     if tree.marked:
         raise InputError("the whole payload cannot be a disclosure; name the claims to conceal")
+    for name in ("_sd_alg", *(("cnf",) if holder_jwk is not None else ())):
+        if name in claims:
+            raise InputError(f"claim {name!r} is set by issue() and must not be given")
     concealer = _Concealer(rng, decoys)
-    payload = concealer.object(claims, tree)
-    if len(set(concealer.digests)) != len(concealer.digests):
+    try:
+        payload = concealer.object(claims, tree)
+    except RecursionError:
+        raise InputError("claims are nested too deeply") from None
+    if len(set(concealer.salts)) != len(concealer.salts):
         raise InputError("the random source repeated a salt; refusing to issue (is it really random?)")
     if holder_jwk is not None:
         payload["cnf"] = {"jwk": dict(holder_jwk)}

@@ -9,7 +9,7 @@ from dojang.core.crypto import SigningKey, parse_jws, sign_jws
 from dojang.core.sdjwt._disclosure import Disclosure, digest_of
 from dojang.core.sdjwt._format import SdJwt, parse
 from dojang.core.sdjwt._paths import ClaimPath, covers
-from dojang.errors import InputError
+from dojang.errors import InputError, MalformedError
 
 __all__ = ["disclosure_paths", "present"]
 
@@ -17,21 +17,27 @@ __all__ = ["disclosure_paths", "present"]
 def disclosure_paths(payload: Mapping[str, Any], disclosures: Iterable[Disclosure]) -> dict[str, ClaimPath]:
     """Each disclosure's claim path in the fully disclosed credential, by digest."""
     by_digest = {d.digest: d for d in disclosures}
-    return dict(_walk(payload, (), by_digest))
+    try:
+        return dict(_walk(payload, (), by_digest))
+    except RecursionError:
+        raise MalformedError("the credential's claims are nested too deeply") from None
 
 
 def _walk(
     value: Any, path: ClaimPath, by_digest: Mapping[str, Disclosure]
 ) -> Iterator[tuple[str, ClaimPath]]:
     if isinstance(value, Mapping):
-        for digest in value.get("_sd", ()):
+        digests = value.get("_sd", [])
+        if not isinstance(digests, list):
+            raise MalformedError("the credential's _sd is not an array of digests")
+        for digest in digests:
             disclosure = by_digest.get(digest) if isinstance(digest, str) else None
             if disclosure is not None and disclosure.name is not None:
                 place = (*path, disclosure.name)
                 yield digest, place
                 yield from _walk(disclosure.value, place, by_digest)
         for name, sub in value.items():
-            if name not in ("_sd", "_sd_alg"):
+            if name not in {"_sd", "_sd_alg"}:
                 yield from _walk(sub, (*path, name), by_digest)
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -43,6 +49,43 @@ def _walk(
                 yield from _walk(disclosure.value, place, by_digest)
             else:
                 yield from _walk(item, place, by_digest)
+
+
+def _existing(places: Iterable[ClaimPath], plain: Iterable[ClaimPath], wanted: ClaimPath) -> set[ClaimPath]:
+    """The concrete claims a wanted path names: disclosed or plain places it matches in full."""
+    return {p[: len(wanted)] for p in (*places, *plain) if len(p) >= len(wanted) and covers(wanted, p)}
+
+
+def _plain_paths(value: Any, path: ClaimPath) -> Iterator[ClaimPath]:
+    """Paths of claims in the clear (not behind a digest), so that naming one is not 'unknown'."""
+    if isinstance(value, Mapping):
+        for name, sub in value.items():
+            if name not in {"_sd", "_sd_alg"}:
+                yield (*path, name)
+                yield from _plain_paths(sub, (*path, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if not (isinstance(item, Mapping) and "..." in item):
+                yield (*path, index)
+                yield from _plain_paths(item, (*path, index))
+
+
+def _select(issued: SdJwt, wanted: tuple[ClaimPath, ...]) -> tuple[Disclosure, ...]:
+    """The disclosures that reveal the wanted claims: their own, those inside them, their parents.
+
+    A path that names no claim in the credential selects nothing, so a typo never reveals a parent.
+    """
+    places = disclosure_paths(parse_jws(issued.jwt, what="issuer-signed JWT").payload, issued.disclosures)
+    plain = [
+        p for d in issued.disclosures if d.digest in places for p in _plain_paths(d.value, places[d.digest])
+    ]
+    payload_plain = _plain_paths(parse_jws(issued.jwt).payload, ())
+    targets = set().union(*(_existing(places.values(), [*plain, *payload_plain], w) for w in wanted))
+    return tuple(
+        d
+        for d in issued.disclosures
+        if d.digest in places and any(covers(t, places[d.digest]) for t in targets)
+    )
 
 
 def present(
@@ -61,13 +104,7 @@ def present(
     issued = parse(sd_jwt)
     if issued.kb_jwt is not None:
         raise InputError("cannot present an SD-JWT that already carries a key binding JWT")
-    kept = issued.disclosures
-    if disclose is not None:
-        wanted = tuple(disclose)
-        places = disclosure_paths(parse_jws(issued.jwt, what="issuer-signed JWT").payload, kept)
-        kept = tuple(
-            d for d in kept if d.digest in places and any(covers(w, places[d.digest]) for w in wanted)
-        )
+    kept = issued.disclosures if disclose is None else _select(issued, tuple(disclose))
     presentation = SdJwt(issued.jwt, kept, None)
     if holder_key is None:
         return presentation.serialize()

@@ -227,7 +227,10 @@ def verify(
     verify_jws(jws, key, allowed_algs=allowed_algs, what="issuer-signed JWT")
     record("signature", "issuer signature verifies")
     resolver = _Resolver(sd.disclosures)
-    claims = resolver.object(dict(jws.payload), top=True)
+    try:
+        claims = resolver.object(dict(jws.payload), top=True)
+    except RecursionError:
+        raise MalformedError("the credential's claims are nested too deeply") from None
     unused = len(sd.disclosures) - len(resolver.seen & resolver.by_digest.keys())
     if unused:
         raise DisclosureError(f"{unused} disclosure(s) are not referenced by the credential")
