@@ -1,0 +1,137 @@
+"""Settings read from the environment and the command line: data directory and key passphrase.
+
+Nothing here runs at import time; the CLI builds one :class:`Settings` per invocation.
+
+Where the key passphrase comes from, first match wins:
+
+1. ``--passphrase-file FILE`` (its content, one trailing newline removed);
+2. the environment variable ``DOJANG_KEY_PASSPHRASE``;
+3. the development default: a random key-encryption key in ``DATA/keys/kek`` (mode 0600), created on
+   first use with a notice on stderr. Fine on a laptop; in production set one of the two above.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dojang.core.encoding import b64url_encode
+from dojang.errors import ConfigError
+
+__all__ = ["DATA_DIR_ENV", "PASSPHRASE_ENV", "Settings", "default_data_dir"]
+
+DATA_DIR_ENV = "DOJANG_DATA_DIR"
+PASSPHRASE_ENV = "DOJANG_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
+_KEK_BYTES = 32
+_MAX_PASSPHRASE_FILE = 4096
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    """``$DOJANG_DATA_DIR``, else ``$XDG_DATA_HOME/dojang``, else ``~/.local/share/dojang``."""
+    if environ.get(DATA_DIR_ENV):
+        return Path(environ[DATA_DIR_ENV]).expanduser()
+    if environ.get("XDG_DATA_HOME"):
+        return Path(environ["XDG_DATA_HOME"]).expanduser() / "dojang"
+    return Path.home() / ".local" / "share" / "dojang"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where state lives and how private keys at rest are unlocked."""
+
+    data_dir: Path
+    passphrase_file: Path | None = None
+    passphrase_env: str | None = None
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        data_dir: Path | None = None,
+        passphrase_file: Path | None = None,
+    ) -> Settings:
+        return cls(
+            data_dir=data_dir if data_dir is not None else default_data_dir(environ),
+            passphrase_file=passphrase_file,
+            passphrase_env=environ.get(PASSPHRASE_ENV) or None,
+        )
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.data_dir / "trust"
+
+    def passphrase(self, notice: Callable[[str], None]) -> bytes:
+        """The key passphrase (see the module docstring); ``notice`` hears about a newly created kek."""
+        if self.passphrase_file is not None:
+            return _read_passphrase_file(self.passphrase_file)
+        if self.passphrase_env:
+            return self.passphrase_env.encode("utf-8")
+        return _development_kek(self.keys_dir / "kek", notice)
+
+
+def _read_passphrase_file(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_PASSPHRASE_FILE + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read passphrase file {path}: {exc.strerror}") from None
+    if len(data) > _MAX_PASSPHRASE_FILE:
+        raise ConfigError(f"passphrase file {path} is over {_MAX_PASSPHRASE_FILE} bytes")
+    data = data.removesuffix(b"\n").removesuffix(b"\r")
+    if not data:
+        raise ConfigError(f"passphrase file {path} is empty")
+    return data
+
+
+def _development_kek(path: Path, notice: Callable[[str], None]) -> bytes:
+    """Read the key-encryption key file, creating it (0600) the first time.
+
+    The key is written whole to a temporary file and then hard-linked into place, which fails if
+    another process got there first: nobody ever reads a half-written kek, and only one kek wins.
+    """
+    if path.exists():
+        return _read_kek(path)
+    kek = b64url_encode(secrets.token_bytes(_KEK_BYTES)).encode("ascii")
+    tmp = path.with_name(f".kek.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(kek)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        return _read_kek(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot create key-encryption key {path}: {exc.strerror}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    notice(
+        f"created a random key-encryption key {path} (mode 0600) to protect private keys at rest; "
+        f"for production set {PASSPHRASE_ENV} or pass --passphrase-file"
+    )
+    return kek
+
+
+def _read_kek(path: Path) -> bytes:
+    try:
+        kek = path.read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read key-encryption key {path}: {exc.strerror}") from None
+    if not kek:
+        raise ConfigError(
+            f"key-encryption key {path} is empty",
+            hint=f"restore it from a backup, or set {PASSPHRASE_ENV} if the keys use a passphrase",
+        )
+    return kek

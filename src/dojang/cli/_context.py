@@ -1,0 +1,118 @@
+"""What every command shares: language, the --data-dir options, opening state, reading bounded input."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dojang.adapters.catalogue_files import load_catalogue
+from dojang.adapters.keystore import KeyStore
+from dojang.adapters.settings import Settings
+from dojang.cli._messages import Lang
+from dojang.core.catalogue import Catalogue
+from dojang.errors import InputError, MalformedError, TooLargeError
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "Cli",
+    "State",
+    "cli_of",
+    "open_state",
+    "read_input",
+    "state_options",
+    "write_output",
+]
+
+#: The most bytes a command reads from one input file: larger inputs are refused, not truncated.
+MAX_INPUT_BYTES = 1024 * 1024
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Cli:
+    """The root group's choices, in ``ctx.obj``."""
+
+    lang: Lang
+
+
+def cli_of(ctx: click.Context) -> Cli:
+    obj = ctx.find_object(Cli)
+    return obj if obj is not None else Cli(lang="en")
+
+
+def state_options(command: F) -> F:
+    """``--data-dir`` and ``--passphrase-file``, for every command that touches stored state."""
+    command = click.option(
+        "--passphrase-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="File holding the passphrase that encrypts private keys "
+        "(default: $DOJANG_KEY_PASSPHRASE, else the data directory's keys/kek).",
+    )(command)
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Data directory (default: $DOJANG_DATA_DIR or ~/.local/share/dojang).",
+    )(command)
+
+
+@dataclass(frozen=True)
+class State:
+    """One data directory opened for a command."""
+
+    settings: Settings
+    keys: KeyStore
+
+    @functools.cached_property
+    def catalogue(self) -> Catalogue:
+        return load_catalogue()
+
+
+def _notice(message: str) -> None:
+    click.echo(f"note: {message}", err=True)
+
+
+def open_state(data_dir: Path | None, passphrase_file: Path | None) -> State:
+    settings = Settings.from_env(os.environ, data_dir=data_dir, passphrase_file=passphrase_file)
+    keys = KeyStore(settings.keys_dir, lambda: settings.passphrase(_notice))
+    return State(settings, keys)
+
+
+def read_input(name: str, *, what: str = "input") -> str:
+    """Read a file (``-`` for stdin) of at most MAX_INPUT_BYTES as ASCII-compatible UTF-8 text."""
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with open(name, "rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{what} {name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {name}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{what} {name}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise TooLargeError(f"{what} {name} is too large (over {MAX_INPUT_BYTES} bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedError(f"{what} {name} is not text (not UTF-8)") from None
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a result file the user asked for (plain write: it is theirs, not the store's)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None

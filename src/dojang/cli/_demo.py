@@ -1,0 +1,308 @@
+"""``dojang demo``: the whole story on screen, and artefacts an outside checker can verify on its own.
+
+Issuance uses the real clock (so the artefacts stay valid for ``dojang verify`` right after) and the
+synthetic registry with a fixed seed (so the people and documents are the same on every run).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dojang.adapters.registry import Citizen, SyntheticRegistry
+from dojang.adapters.trust_files import read_trust, write_trust
+from dojang.cli._context import State, cli_of, open_state, write_output
+from dojang.cli._issue import check_bound_to, issue_credential, registry_claims
+from dojang.cli._keys import DEFAULT_ISS, publish_trust
+from dojang.cli._messages import Lang, check_name, text
+from dojang.cli._render import verdict_lines
+from dojang.cli._verify import CLI_KB_MAX_AGE
+from dojang.core.crypto import generate_key, parse_jws
+from dojang.core.encoding import b64url_decode, b64url_encode, canonical_json
+from dojang.core.sdjwt import parse
+from dojang.errors import ConfigError, InputError
+from dojang.roles.issuer import Issuer
+from dojang.roles.verifier import Verifier
+from dojang.roles.wallet import present_claims
+
+__all__ = ["demo"]
+
+_SEED, _SIZE = 2026, 200
+_BANK = "https://bank.example/accounts"
+_SHOP = "https://liquor-shop.example/age-check"
+_OTHER = "https://other-bank.example/accounts"
+_DAY = 86_400
+#: What a previous demo leaves in its output directory, so that a re-run may replace it.
+_MARKER = ".dojang-demo"
+_PARTS = ("data", "trust", "credentials", "presentations", "rejected", "log", _MARKER)
+
+
+@dataclass
+class _Run:
+    """One demo run: where it writes, what it has issued, and the verdicts that were not as expected."""
+
+    out: Path
+    state: State
+    lang: Lang
+    now: datetime.datetime
+    credentials: dict[str, str] = field(default_factory=dict)
+    surprises: list[str] = field(default_factory=list)
+
+    def say(self, key: str, **values: object) -> None:
+        click.echo(text(key, self.lang, **values))
+
+    def write(self, folder: str, name: str, token: str, meta: dict[str, Any] | None = None) -> Path:
+        path = self.out / folder / f"{name}.sd-jwt"
+        write_output(path, token + "\n")
+        if meta is not None:
+            write_output(path.with_suffix(".json"), json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+        return path
+
+
+def _prepare(out: Path) -> None:
+    """Refuse to write into a directory that is neither empty nor a previous demo's output."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / _MARKER).exists():
+            raise InputError(
+                f"{out} is not empty and was not written by dojang demo",
+                hint="pick a new directory, or empty this one",
+            )
+        for part in _PARTS:
+            target = out / part
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / _MARKER).write_text("written by dojang demo; a re-run replaces this directory's contents\n")
+
+
+def _pick_citizen(registry: SyntheticRegistry, today: datetime.date) -> Citizen:
+    """The first adult who heads a family and owns a property: every kind of certificate applies."""
+    for citizen_id in registry.citizen_ids():
+        citizen = registry.citizen(citizen_id)
+        adult = citizen.birth_date.replace(year=citizen.birth_date.year + 19) <= today
+        if adult and citizen.children_ids and registry.properties_of(citizen_id):
+            return citizen
+    raise ConfigError("the synthetic registry holds no adult property owner with children")
+
+
+def _issue_all(run: _Run, registry: SyntheticRegistry, citizen: Citizen, holder_jwk: dict[str, Any]) -> None:
+    today_kinds = registry.kinds_for(citizen.id)
+    for kind_id in today_kinds:
+        claims = registry_claims(registry, kind_id, citizen.id, run.now, None)
+        credential = issue_credential(run.state, kind_id, claims, now=run.now, holder_jwk=holder_jwk)
+        run.credentials[kind_id] = credential.sd_jwt
+        path = run.write("credentials", kind_id, credential.sd_jwt)
+        click.echo(f"   {credential.kind.title(run.lang)} → {path}")
+
+
+def _member_index(sd_jwt: str, citizen: Citizen) -> int:
+    """Where the citizen stands in the 등본's member list (matched by name and birth date)."""
+    sd = parse(sd_jwt)
+    members = [d.value for d in sd.disclosures if d.name is None and isinstance(d.value, dict)]
+    for index, member in enumerate(members):
+        shown = {d.name: d.value for d in sd.disclosures if d.digest in member.get("_sd", ())}
+        if shown.get("name") == citizen.name and shown.get("birth_date") == citizen.birth_date.isoformat():
+            return index
+    raise ConfigError(f"citizen {citizen.id} is not a member of their own household copy")
+
+
+def _presentations(run: _Run, citizen: Citizen) -> dict[str, tuple[str, str, str]]:
+    """The citizen's genuine presentations: name (audience, nonce, token)."""
+    _, holder = run.state.keys.load_active("holder")
+    copy = run.credentials["resident-register-copy"]
+    family = run.credentials["family-relation-certificate"]
+    index = _member_index(copy, citizen)
+    plan = [
+        ("bank-name-and-address", copy, _BANK, [f"members[{index}].name", "address"]),
+        ("shop-age-over-19", family, _SHOP, ["age_over_19"]),
+    ]
+    made: dict[str, tuple[str, str, str]] = {}
+    for name, credential, audience, claims in plan:
+        check_bound_to(credential, holder)
+        nonce = secrets.token_urlsafe(16)
+        token = present_claims(
+            credential, claims=claims, holder_key=holder, audience=audience, nonce=nonce, now=int(time.time())
+        )
+        run.write("presentations", name, token, {"audience": audience, "nonce": nonce})
+        title = run.state.catalogue.get(parse_jws(parse(credential).jwt).payload["vct"]).title(run.lang)
+        run.say("demo_present_line", recipient=audience, title=title, claims=", ".join(claims))
+        made[name] = (audience, nonce, token)
+    return made
+
+
+def _tamper_disclosure(token: str) -> str:
+    """Change one disclosed string value and re-encode that disclosure, keeping every other byte."""
+    parts = token.split("~")
+    for index, disclosure in enumerate(parse(token).disclosures, start=1):
+        if isinstance(disclosure.value, str):
+            forged = [disclosure.salt, disclosure.name, disclosure.value + "X"]
+            parts[index] = b64url_encode(json.dumps(forged, ensure_ascii=False).encode("utf-8"))
+            return "~".join(parts)
+    raise ConfigError("the presentation discloses no string value to tamper with")
+
+
+def _tamper_payload(token: str) -> str:
+    """Change the signed payload (push ``exp`` a year out) and re-encode it, keeping the old signature."""
+    jwt, rest = token.split("~", 1)
+    head, body, signature = jwt.split(".")
+    payload = json.loads(b64url_decode(body))
+    payload["exp"] = int(payload["exp"]) + 365 * _DAY
+    forged = ".".join([head, b64url_encode(canonical_json(payload).encode("utf-8")), signature])
+    return f"{forged}~{rest}"
+
+
+def _bank_claims(run: _Run, citizen: Citizen) -> list[str]:
+    return [f"members[{_member_index(run.credentials['resident-register-copy'], citizen)}].name", "address"]
+
+
+def _rejected(
+    run: _Run, citizen: Citizen, bank: tuple[str, str, str]
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(name, token, meta) for every example that must fail, each with the check that must fail."""
+    audience, nonce, token = bank
+    yield "tampered-disclosure", _tamper_disclosure(token), _meta(audience, nonce, "disclosures")
+    yield "tampered-payload", _tamper_payload(token), _meta(audience, nonce, "signature")
+    yield "wrong-audience", token, _meta(_OTHER, nonce, "audience")
+    yield "wrong-nonce", token, _meta(audience, secrets.token_urlsafe(16), "nonce")
+    _, holder = run.state.keys.load_active("holder")
+    kind_id = "resident-register-copy"
+    registry = SyntheticRegistry(_SEED, _SIZE)
+    claims = _bank_claims(run, citizen)
+
+    def presented(sd_jwt: str) -> str:
+        return present_claims(
+            sd_jwt, claims=claims, holder_key=holder, audience=audience, nonce=nonce, now=int(time.time())
+        )
+
+    # Issued genuinely by the trusted key, but long ago: its validity period is over.
+    kind = run.state.catalogue.get(kind_id)
+    past = run.now - datetime.timedelta(days=kind.validity_days + 30)
+    past_claims = registry_claims(registry, kind_id, citizen.id, past, None)
+    old = issue_credential(run.state, kind_id, past_claims, now=past, holder_jwk=dict(holder.public.jwk))
+    yield "expired", presented(old.sd_jwt), _meta(audience, nonce, "validity-period")
+    # A forger's key claiming the agency's name: not in the trust list.
+    forger = Issuer(
+        DEFAULT_ISS, generate_key("ES256", secrets.token_bytes), run.state.catalogue, secrets.token_bytes
+    )
+    claims_now = registry_claims(registry, kind_id, citizen.id, run.now, None)
+    forged = forger.issue(kind_id, claims_now, now=run.now, holder_jwk=dict(holder.public.jwk))
+    yield "unknown-issuer-key", presented(forged.sd_jwt), _meta(audience, nonce, "issuer-key")
+
+
+def _meta(audience: str, nonce: str, expected: str) -> dict[str, Any]:
+    return {"audience": audience, "nonce": nonce, "expected_failure": expected}
+
+
+def _verify_genuine(
+    run: _Run, verifier: Verifier, label: str, token: str, *, audience: str | None, nonce: str | None
+) -> None:
+    """A credential gets one summary line; a presentation its full verdict and what it disclosed."""
+    verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce)
+    if verdict.valid and audience is None:
+        click.echo(f" ✓ {label}: {text('valid', run.lang)} ({len(verdict.checks)} checks)")
+        return
+    click.echo(f" • {label}")
+    for line in verdict_lines(verdict, run.state.catalogue, run.lang):
+        click.echo(f"   {line}")
+    if not verdict.valid:
+        run.surprises.append(label)
+
+
+def _verify_rejected(run: _Run, verifier: Verifier, name: str, token: str, meta: dict[str, Any]) -> None:
+    verdict = verifier.verify(token, now=int(time.time()), audience=meta["audience"], nonce=meta["nonce"])
+    click.echo(f" • {name}")
+    run.say(
+        "demo_expect", check=f"{meta['expected_failure']} ({check_name(meta['expected_failure'], run.lang)})"
+    )
+    for check in verdict.checks:
+        click.echo(f"   {'✓' if check.ok else '✗'} {check_name(check.check, run.lang)}: {check.detail}")
+    failed = verdict.failed
+    if failed is not None and failed.check == meta["expected_failure"]:
+        run.say("demo_ok")
+    else:
+        run.say("demo_bad")
+        run.surprises.append(name)
+
+
+def _story(run: _Run) -> None:
+    run.say("demo_title")
+    click.echo()
+    issuer, _ = run.state.keys.ensure_active("issuer", iss=DEFAULT_ISS)
+    publish_trust(run.state)
+    write_trust(run.out / "trust", run.state.keys.trust_list())
+    run.say("demo_step_keys", iss=issuer.iss)
+    click.echo(f"   kid {issuer.kid} → {run.out / 'trust' / 'issuers.json'}")
+    registry = SyntheticRegistry(_SEED, _SIZE)
+    citizen = _pick_citizen(registry, run.now.date())
+    holder, _ = run.state.keys.ensure_active("holder")
+    run.say("demo_step_holder", name=citizen.name, citizen=citizen.id)
+    click.echo(f"   kid {holder.kid}")
+    run.say("demo_step_issue")
+    _issue_all(run, registry, citizen, dict(holder.public_key().jwk))
+    run.say("demo_step_present")
+    made = _presentations(run, citizen)
+    # The verifier reads the trust list back from the published file, as an outsider would.
+    verifier = Verifier(
+        trust=read_trust(run.out / "trust"), catalogue=run.state.catalogue, kb_max_age=CLI_KB_MAX_AGE
+    )
+    run.say("demo_step_verify")
+    for kind_id, token in run.credentials.items():
+        _verify_genuine(run, verifier, f"credentials/{kind_id}.sd-jwt", token, audience=None, nonce=None)
+    for name, (audience, nonce, token) in made.items():
+        _verify_genuine(run, verifier, f"presentations/{name}.sd-jwt", token, audience=audience, nonce=nonce)
+    run.say("demo_step_reject")
+    for name, token, meta in list(_rejected(run, citizen, made["bank-name-and-address"])):
+        run.write("rejected", name, token, meta)
+        _verify_rejected(run, verifier, f"rejected/{name}.sd-jwt", token, meta)
+    # The expired example was issued with the same key: republish so the copy matches DATA/trust.
+    write_trust(run.out / "trust", run.state.keys.trust_list())
+    log = run.out / "log" / "README"
+    write_output(
+        log, "The transparency log (checkpoints and proofs) arrives with the log work; none is faked here.\n"
+    )
+    click.echo()
+    run.say("demo_log", path=log)
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for the artefacts (its own data directory is DIR/data).",
+)
+@click.option("--passphrase-file", type=click.Path(dir_okay=False, path_type=Path), default=None, hidden=True)
+@click.pass_context
+def demo(ctx: click.Context, out: Path, passphrase_file: Path | None) -> None:
+    """Tell the whole story (issue, hold, share, verify, reject) and leave its artefacts in DIR."""
+    _prepare(out)
+    run = _Run(
+        out, open_state(out / "data", passphrase_file), cli_of(ctx).lang, datetime.datetime.now(datetime.UTC)
+    )
+    _story(run)
+    if run.surprises:
+        run.say("demo_failed", count=len(run.surprises))
+        ctx.exit(1)
+    bank = out / "presentations" / "bank-name-and-address"
+    meta = json.loads(bank.with_suffix(".json").read_text())
+    run.say(
+        "demo_try",
+        file=bank.with_suffix(".sd-jwt"),
+        trust=out / "trust",
+        aud=meta["audience"],
+        nonce=meta["nonce"],
+    )
+    run.say("demo_done", path=out)

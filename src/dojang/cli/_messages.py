@@ -1,0 +1,133 @@
+"""Every human-readable CLI line in Korean and English, and how the language is chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+__all__ = ["Lang", "check_name", "detect_lang", "text"]
+
+Lang = Literal["ko", "en"]
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    # (ko, en)
+    "error": ("오류", "error"),
+    "unexpected": (
+        "예상하지 못한 오류입니다. 이 메시지와 함께 알려 주세요 (DOJANG_DEBUG=1 이면 자세히 보입니다)",
+        "unexpected error; please report this (set DOJANG_DEBUG=1 for the traceback)",
+    ),
+    "valid": ("유효한 증명서입니다", "valid"),
+    "invalid": ("유효하지 않습니다 — 실패한 검사: {check}", "NOT valid — failed check: {check}"),
+    "kind": ("종류", "kind"),
+    "disclosed": ("공개된 항목", "disclosed claims"),
+    "none_disclosed": ("(공개된 항목 없음)", "(no claims disclosed)"),
+    "issuer": ("발급자", "issuer"),
+    "issued_at": ("발급 시각", "issued at"),
+    "expires_at": ("만료 시각", "expires at"),
+    "yes": ("예", "yes"),
+    "no": ("아니오", "no"),
+    "wrote": ("저장했습니다: {path}", "wrote {path}"),
+    "key_created": ("새 {purpose} 키를 만들었습니다: {kid}", "created {purpose} key {kid}"),
+    "key_rotated": (
+        "{purpose} 키를 교체했습니다: {old} (폐기) → {new} (사용 중)",
+        "rotated {purpose} key: {old} (retired) → {new} (active)",
+    ),
+    "no_keys": ("키가 없습니다", "no keys"),
+    "active": ("사용 중", "active"),
+    "retired": ("폐기 {when}", "retired {when}"),
+    "inactive": ("대기", "standby"),
+    "trust_written": ("신뢰 목록을 갱신했습니다: {path}", "trust list updated: {path}"),
+    "issued": (
+        "{title} 발급 완료 (시민 {citizen}, 키 {kid}, 만료 {exp})",
+        "issued {title} (citizen {citizen}, key {kid}, expires {exp})",
+    ),
+    "policy_always": ("항상 공개", "always shown"),
+    "policy_selective": ("선택 공개", "holder chooses"),
+    "policy_never": ("발급하지 않음", "never issued"),
+    "validity_days": ("유효 기간 {days}일", "valid for {days} days"),
+    # demo
+    "demo_title": (
+        "도장 시연: 전자증명서의 발급, 보관, 제출, 검증",
+        "dojang demo: issue, hold, share, verify",
+    ),
+    "demo_step_keys": (
+        "1. 발급기관({iss})이 서명 키를 준비하고 신뢰 목록을 공개합니다",
+        "1. The issuing agency ({iss}) prepares its signing key and publishes the trust list",
+    ),
+    "demo_step_holder": (
+        "2. 시민 {name}({citizen})의 지갑이 자기 키를 만듭니다",
+        "2. The wallet of citizen {name} ({citizen}) creates its own key",
+    ),
+    "demo_step_issue": (
+        "3. 기관이 등록 자료로 증명서를 발급해 지갑에 넣습니다",
+        "3. The agency issues certificates from its registry data into the wallet",
+    ),
+    "demo_step_present": (
+        "4. 시민이 필요한 항목만 골라 제출합니다",
+        "4. The citizen shares only the fields each recipient needs",
+    ),
+    "demo_present_line": (
+        "   {recipient} 에게 {title}: {claims}",
+        "   to {recipient}, from the {title}: {claims}",
+    ),
+    "demo_step_verify": (
+        "5. 받는 쪽이 한 번에 검증합니다 (모두 통과해야 합니다)",
+        "5. Each recipient verifies in one step (all must pass)",
+    ),
+    "demo_step_reject": (
+        "6. 위조·변조 사례는 반드시 거부되어야 합니다",
+        "6. Forgeries and misuse must be rejected",
+    ),
+    "demo_expect": ("   기대한 실패: {check}", "   expected failure: {check}"),
+    "demo_ok": ("   → 기대대로 거부됨", "   → rejected as expected"),
+    "demo_bad": ("   → 기대와 다름!", "   → NOT as expected!"),
+    "demo_log": (
+        "투명성 로그는 아직 없습니다 (로그 작업과 함께 추가됩니다): {path}",
+        "no transparency log yet (it arrives with the log work): {path}",
+    ),
+    "demo_done": ("시연 성공: 산출물 {path}", "demo succeeded; artefacts in {path}"),
+    "demo_failed": ("시연 실패: {count}건이 기대와 다릅니다", "demo FAILED: {count} item(s) not as expected"),
+    "demo_try": (
+        "직접 검증해 보세요: dojang verify {file} --trust {trust} --audience {aud} --nonce {nonce}",
+        "try it yourself: dojang verify {file} --trust {trust} --audience {aud} --nonce {nonce}",
+    ),
+}
+
+#: Verdict check names as a person reads them.
+_CHECKS: dict[str, tuple[str, str]] = {
+    "format": ("형식", "format"),
+    "trust": ("신뢰 목록", "trust list"),
+    "algorithm": ("서명 알고리즘", "algorithm"),
+    "header": ("헤더", "header"),
+    "issuer-key": ("발급자 키", "issuer key"),
+    "signature": ("서명", "signature"),
+    "disclosures": ("공개 항목 무결성", "disclosures"),
+    "claims": ("기본 항목", "claims"),
+    "validity-period": ("유효 기간", "validity period"),
+    "key-binding": ("소지자 확인", "holder binding"),
+    "audience": ("받는 쪽", "audience"),
+    "nonce": ("일회용 값(nonce)", "nonce"),
+    "issuer": ("발급자", "issuer"),
+    "kind": ("증명서 종류", "document kind"),
+}
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    ko, en = _MESSAGES[key]
+    return (ko if lang == "ko" else en).format(**values)
+
+
+def check_name(check: str, lang: Lang) -> str:
+    names = _CHECKS.get(check)
+    if names is None:
+        return check
+    return names[0] if lang == "ko" else names[1]
+
+
+def detect_lang(environ: Mapping[str, str]) -> Lang:
+    """Korean when the first set of LC_ALL, LC_MESSAGES, LANG starts with ``ko``, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"

@@ -1,0 +1,102 @@
+"""``dojang verify``: one verdict per input; exit 0 valid, 1 not valid, 2 unreadable input or bad usage."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dojang.adapters.catalogue_files import load_catalogue
+from dojang.adapters.trust_files import read_trust
+from dojang.cli._context import cli_of, open_state, read_input, state_options
+from dojang.cli._render import verdict_lines
+from dojang.errors import DojangError, InputError
+from dojang.roles.verifier import Verdict, Verifier
+
+__all__ = ["CLI_KB_MAX_AGE", "failure_json", "verify"]
+
+#: How old a presentation's key binding JWT may be when verified from a file. The Verifier's own
+#: default (5 minutes) suits an online exchange; a presentation kept in a file is checked later, and
+#: its nonce already ties it to the recipient's request. ``--max-age`` narrows or widens this.
+CLI_KB_MAX_AGE = 24 * 3600
+
+
+def failure_json(check: str, detail: str) -> dict[str, Any]:
+    """The ``--json`` document for input that could not be verified at all."""
+    return {
+        "valid": False,
+        "checks": [{"check": check, "ok": False, "detail": detail}],
+        "vct": None,
+        "claims": {},
+    }
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+@click.option(
+    "--trust",
+    "trust_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory with issuers.json (default: DATA/trust).",
+)
+@click.option("--audience", default=None, help="Expected audience of the key binding JWT (a presentation).")
+@click.option(
+    "--nonce", default=None, help="Expected nonce of the key binding JWT; required with --audience."
+)
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=0),
+    default=CLI_KB_MAX_AGE,
+    show_default=True,
+    help="Oldest accepted key binding JWT, in seconds.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@state_options
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    *,
+    file: str,
+    trust_dir: Path | None,
+    audience: str | None,
+    nonce: str | None,
+    max_age: int,
+    as_json: bool,
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Verify FILE, an SD-JWT VC or a presentation ('-' reads standard input)."""
+    if (audience is None) != (nonce is None):
+        raise click.UsageError("--audience and --nonce go together: a presentation is checked for both")
+    lang = cli_of(ctx).lang
+    try:
+        trust_path = (
+            trust_dir if trust_dir is not None else open_state(data_dir, passphrase_file).settings.trust_dir
+        )
+        token = read_input(file, what="credential")
+        verifier = Verifier(trust=read_trust(trust_path), catalogue=load_catalogue(), kb_max_age=max_age)
+        verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce)
+    except DojangError as exc:
+        if not as_json:
+            raise
+        check = "format" if isinstance(exc, InputError) else "trust"
+        click.echo(_dump(failure_json(check, exc.message)))
+        ctx.exit(exc.exit_code)
+    _show(verdict, as_json=as_json, lang=lang)
+    ctx.exit(0 if verdict.valid else 1)
+
+
+def _show(verdict: Verdict, *, as_json: bool, lang: str) -> None:
+    if as_json:
+        click.echo(_dump(verdict.to_json()))
+        return
+    for line in verdict_lines(verdict, load_catalogue(), "ko" if lang == "ko" else "en"):
+        click.echo(line)
