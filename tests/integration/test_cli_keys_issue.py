@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import dojang.cli._catalogue
+import dojang.cli._context
 from dojang.errors import DojangError
 
 Invoke = Callable[..., Any]
@@ -208,10 +209,10 @@ def test_catalogue_list_and_show(invoke: Invoke) -> None:
 
 
 def test_unexpected_errors_exit_2_without_traceback(monkeypatch: pytest.MonkeyPatch, invoke: Invoke) -> None:
-    def broken() -> None:
+    def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(dojang.cli._catalogue, "load_catalogue", broken)
+    monkeypatch.setattr(dojang.cli._context, "load_catalogue", broken)
     result = invoke("catalogue", "list")
     assert result.code == 2
     assert "report this" in result.stderr
@@ -219,10 +220,28 @@ def test_unexpected_errors_exit_2_without_traceback(monkeypatch: pytest.MonkeyPa
 
 
 def test_dojang_errors_carry_their_exit_code(monkeypatch: pytest.MonkeyPatch, invoke: Invoke) -> None:
-    def unusable() -> None:
+    def unusable(*_: object) -> None:
         raise DojangError("catalogue unusable", hint="fix it")
 
-    monkeypatch.setattr(dojang.cli._catalogue, "load_catalogue", unusable)
+    monkeypatch.setattr(dojang.cli._context, "load_catalogue", unusable)
     result = invoke("catalogue", "list")
     assert result.code == 2
     assert result.stderr == "error: catalogue unusable\n  hint: fix it\n"
+
+
+def test_adding_a_kind_is_adding_a_file(tmp_path: Path, data: list[str], invoke: Invoke) -> None:
+    builtin = Path(dojang.cli._catalogue.__file__).parents[1] / "core" / "catalogue" / "kinds"
+    kind = json.loads((builtin / "resident-register-abstract.json").read_text(encoding="utf-8"))
+    kind["id"], kind["vct"] = "land-ledger", "urn:dojang:kr:land-ledger:1"
+    kind["labels"]["ko"], kind["labels"]["en"] = "토지대장", "Land ledger"
+    local = tmp_path / "data" / "catalogue"
+    local.mkdir(parents=True)
+    (local / "land-ledger.json").write_text(json.dumps(kind, ensure_ascii=False), encoding="utf-8")
+    shown = json.loads(invoke("catalogue", "show", "land-ledger", "--json", *data).stdout)
+    assert shown["title"]["ko"] == "토지대장"
+    elsewhere = tmp_path / "more"
+    elsewhere.mkdir()
+    (elsewhere / "broken.json").write_text('{"id": "broken"}', encoding="utf-8")
+    refused = invoke("catalogue", "list", *data, DOJANG_CATALOGUE_PATH=str(elsewhere))
+    assert refused.code == 2
+    assert "broken.json" in refused.stderr

@@ -22,9 +22,11 @@ from pathlib import Path
 from dojang.core.encoding import b64url_encode
 from dojang.errors import ConfigError
 
-__all__ = ["DATA_DIR_ENV", "PASSPHRASE_ENV", "Settings", "default_data_dir"]
+__all__ = ["CATALOGUE_PATH_ENV", "DATA_DIR_ENV", "PASSPHRASE_ENV", "Settings", "default_data_dir"]
 
 DATA_DIR_ENV = "DOJANG_DATA_DIR"
+#: Extra directories of document kind files, separated like PATH; ``DATA/catalogue`` is always read.
+CATALOGUE_PATH_ENV = "DOJANG_CATALOGUE_PATH"
 PASSPHRASE_ENV = "DOJANG_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 _KEK_BYTES = 32
 _MAX_PASSPHRASE_FILE = 4096
@@ -46,6 +48,7 @@ class Settings:
     data_dir: Path
     passphrase_file: Path | None = None
     passphrase_env: str | None = None
+    catalogue_path: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(
@@ -59,6 +62,7 @@ class Settings:
             data_dir=data_dir if data_dir is not None else default_data_dir(environ),
             passphrase_file=passphrase_file,
             passphrase_env=environ.get(PASSPHRASE_ENV) or None,
+            catalogue_path=tuple(Path(p) for p in environ.get(CATALOGUE_PATH_ENV, "").split(os.pathsep) if p),
         )
 
     @property
@@ -68,6 +72,12 @@ class Settings:
     @property
     def trust_dir(self) -> Path:
         return self.data_dir / "trust"
+
+    @property
+    def catalogue_dirs(self) -> tuple[Path, ...]:
+        """Where extra document kinds live: ``$DOJANG_CATALOGUE_PATH``, then ``DATA/catalogue`` if present."""
+        local = self.data_dir / "catalogue"
+        return (*self.catalogue_path, *((local,) if local.is_dir() else ()))
 
     def passphrase(self, notice: Callable[[str], None]) -> bytes:
         """The key passphrase (see the module docstring); ``notice`` hears about a newly created kek."""

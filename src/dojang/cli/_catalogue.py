@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
-from dojang.adapters.catalogue_files import load_catalogue
-from dojang.cli._context import cli_of
+from dojang.cli._context import cli_of, open_state, state_options
 from dojang.cli._messages import text
 from dojang.core.catalogue import DocumentKind, format_path
 
@@ -44,10 +44,13 @@ def catalogue() -> None:
 
 @catalogue.command("list")
 @click.option("--json", "as_json", is_flag=True)
+@state_options
 @click.pass_context
-def list_kinds(ctx: click.Context, as_json: bool) -> None:
-    """List every document kind."""
-    kinds = load_catalogue().kinds()
+def list_kinds(
+    ctx: click.Context, as_json: bool, data_dir: Path | None, passphrase_file: Path | None
+) -> None:
+    """List every document kind (built in, $DOJANG_CATALOGUE_PATH and DATA/catalogue)."""
+    kinds = open_state(data_dir, passphrase_file).catalogue.kinds()
     if as_json:
         click.echo(json.dumps({"kinds": [_summary(k) for k in kinds]}, ensure_ascii=False, indent=2))
         return
@@ -59,10 +62,13 @@ def list_kinds(ctx: click.Context, as_json: bool) -> None:
 @catalogue.command("show")
 @click.argument("kind_name", metavar="KIND")
 @click.option("--json", "as_json", is_flag=True)
+@state_options
 @click.pass_context
-def show(ctx: click.Context, kind_name: str, as_json: bool) -> None:
+def show(
+    ctx: click.Context, kind_name: str, as_json: bool, data_dir: Path | None, passphrase_file: Path | None
+) -> None:
     """Show one kind (by id or vct): titles, and each claim's label and disclosure policy."""
-    kind = load_catalogue().get(kind_name)
+    kind = open_state(data_dir, passphrase_file).catalogue.get(kind_name)
     if as_json:
         click.echo(json.dumps(_detail(kind), ensure_ascii=False, indent=2))
         return

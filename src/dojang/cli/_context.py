@@ -74,7 +74,7 @@ class State:
 
     @functools.cached_property
     def catalogue(self) -> Catalogue:
-        return load_catalogue()
+        return load_catalogue(self.settings.catalogue_dirs)
 
 
 def _notice(message: str) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from dojang.adapters.catalogue_files import load_catalogue
 from dojang.adapters.trust_files import read_trust
 from dojang.cli._context import cli_of, open_state, read_input, state_options
 from dojang.cli._render import verdict_lines
+from dojang.core.catalogue import Catalogue
 from dojang.errors import DojangError, InputError
 from dojang.roles.verifier import Verdict, Verifier
 
@@ -78,11 +78,10 @@ def verify(
         raise click.UsageError("--audience and --nonce go together: a presentation is checked for both")
     lang = cli_of(ctx).lang
     try:
-        trust_path = (
-            trust_dir if trust_dir is not None else open_state(data_dir, passphrase_file).settings.trust_dir
-        )
+        state = open_state(data_dir, passphrase_file)
+        trust_path = trust_dir if trust_dir is not None else state.settings.trust_dir
         token = read_input(file, what="credential")
-        verifier = Verifier(trust=read_trust(trust_path), catalogue=load_catalogue(), kb_max_age=max_age)
+        verifier = Verifier(trust=read_trust(trust_path), catalogue=state.catalogue, kb_max_age=max_age)
         verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce)
     except DojangError as exc:
         if not as_json:
@@ -90,13 +89,13 @@ def verify(
         check = "format" if isinstance(exc, InputError) else "trust"
         click.echo(_dump(failure_json(check, exc.message)))
         ctx.exit(exc.exit_code)
-    _show(verdict, as_json=as_json, lang=lang)
+    _show(verdict, verifier.catalogue, as_json=as_json, lang=lang)
     ctx.exit(0 if verdict.valid else 1)
 
 
-def _show(verdict: Verdict, *, as_json: bool, lang: str) -> None:
+def _show(verdict: Verdict, catalogue: Catalogue, *, as_json: bool, lang: str) -> None:
     if as_json:
         click.echo(_dump(verdict.to_json()))
         return
-    for line in verdict_lines(verdict, load_catalogue(), "ko" if lang == "ko" else "en"):
+    for line in verdict_lines(verdict, catalogue, "ko" if lang == "ko" else "en"):
         click.echo(line)
