@@ -1,0 +1,101 @@
+"""`dojang bench`: every row is measured and reported in the DESIGN.md §5 shape; speeds are never asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dojang.cli._bench import BASELINES, REFERENCE_OF, bench, reference_available, run_bench, table
+from dojang.errors import InputError
+
+REQUIRED = ("es256_sign_raw", "es256_verify_raw", "sdjwt_issue", "sdjwt_verify_kb")
+CREDENTIAL_ROWS = ("sdjwt_issue", "sdjwt_verify_kb", "verifier_pipeline_kb")
+REFERENCE_ROWS = ("ref_sdjwt_issue", "ref_sdjwt_verify_kb")
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, Any]]:
+    return run_bench(seconds=0.2, cores=[1])
+
+
+def test_every_row_is_measured_once_on_one_core(rows: list[dict[str, Any]]) -> None:
+    names = [row["name"] for row in rows]
+    expected = [name for name in BASELINES if reference_available() or name not in REFERENCE_ROWS]
+    assert names == expected
+    assert set(REQUIRED) <= set(names)
+    assert all(row["cores"] == 1 for row in rows)
+
+
+def test_rates_are_positive_floats(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        assert isinstance(row["ops_per_s"], float)
+        assert row["ops_per_s"] > 0
+        assert row["ops"] > 0
+
+
+def test_rows_are_quoted_against_raw_es256_and_the_reference(rows: list[dict[str, Any]]) -> None:
+    by_name = {row["name"]: row for row in rows}
+    for row in rows:
+        base = by_name[BASELINES[row["name"]]]
+        assert row["ratio"] == pytest.approx(row["ops_per_s"] / base["ops_per_s"], rel=1e-3)
+    for name, ref in REFERENCE_OF.items():
+        assert ("vs_ref" in by_name[name]) == (ref in by_name)
+
+
+def test_credential_rows_report_the_household_disclosures(rows: list[dict[str, Any]]) -> None:
+    by_name = {row["name"]: row for row in rows}
+    counts = {by_name[name]["disclosures"] for name in CREDENTIAL_ROWS if name in by_name}
+    counts |= {by_name[name]["disclosures"] for name in REFERENCE_ROWS if name in by_name}
+    # One credential for every row: a four-member household, every personal claim its own disclosure.
+    assert len(counts) == 1
+    assert counts.pop() >= 20
+
+
+def test_table_has_a_line_per_row(rows: list[dict[str, Any]]) -> None:
+    lines = table(rows)
+    for row in rows:
+        assert any(line.startswith(row["name"]) for line in lines)
+
+
+def test_json_output_has_the_contract_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    canned = [{"name": "es256_sign_raw", "cores": 1, "ops_per_s": 1000.0, "ratio": 1.0}]
+    monkeypatch.setattr("dojang.cli._bench.run_bench", lambda seconds, cores, progress: canned)
+    result = CliRunner().invoke(bench, ["--json", "--seconds", "0.1", "--cores", "1"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert isinstance(document["results"], list)
+    for row in document["results"]:
+        assert isinstance(row["name"], str)
+        assert isinstance(row["cores"], int)
+        assert isinstance(row["ops_per_s"], float)
+
+
+def test_json_mode_prints_only_json_on_stdout() -> None:
+    result = CliRunner().invoke(bench, ["--json", "--seconds", "0.05", "--cores", "1"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert {row["name"] for row in document["results"]} >= set(REQUIRED)
+    assert "measuring sdjwt_issue" in result.stderr
+
+
+@pytest.mark.parametrize(("seconds", "cores"), [(0.0, [1]), (0.1, []), (0.1, [0])])
+def test_bad_arguments_are_input_errors(seconds: float, cores: list[int]) -> None:
+    with pytest.raises(InputError):
+        run_bench(seconds, cores)
+
+
+def test_without_the_reference_package_its_rows_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dojang.cli._bench.reference_available", lambda: False)
+    rows = run_bench(seconds=0.05, cores=[1])
+    assert {row["name"] for row in rows} == set(BASELINES) - set(REFERENCE_ROWS)
+    assert all("vs_ref" not in row for row in rows)
+
+
+def test_the_bench_module_does_not_import_the_reference_package() -> None:
+    code = "import sys, dojang.cli._bench; assert not {'sd_jwt', 'jwcrypto'} & set(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
