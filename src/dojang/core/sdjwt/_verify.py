@@ -80,42 +80,49 @@ class _Resolver:
         self.from_disclosure: set[str] = set()
 
     def _take(self, digest: Any) -> Disclosure | None:
-        if not isinstance(digest, str):
+        if type(digest) is not str:
             raise DisclosureError("a digest must be a string")
         if digest in self.seen:
             raise DisclosureError(f"digest {digest} appears more than once in the credential")
         self.seen.add(digest)
         return self.by_digest.get(digest)
 
-    def value(self, value: Any, top: bool = False) -> Any:
-        if isinstance(value, dict):
-            return self.object(value, top)
-        if isinstance(value, list):
+    def value(self, value: Any) -> Any:
+        # Everything here came out of the JSON parser, so exact type checks are enough (and cheaper).
+        kind = type(value)
+        if kind is dict:
+            return self.object(value, False)
+        if kind is list:
             return self.array(value)
         return value
 
     def object(self, obj: dict[str, Any], top: bool) -> dict[str, Any]:
-        out = {k: self.value(v) for k, v in obj.items() if k != "_sd" and not (top and k == "_sd_alg")}
-        digests = obj.get("_sd", [])
-        if not isinstance(digests, list):
+        value = self.value
+        out = {k: value(v) for k, v in obj.items() if k != "_sd" and not (top and k == "_sd_alg")}
+        if "_sd" not in obj:
+            return out
+        digests = obj["_sd"]
+        if type(digests) is not list:
             raise DisclosureError("_sd must be an array of digests")
         for digest in digests:
             d = self._take(digest)
             if d is None:
                 continue  # a decoy, or a claim the holder did not disclose
-            if d.name is None:
+            name = d.name
+            if name is None:
                 raise DisclosureError("an array-element disclosure is referenced from an object's _sd")
-            if d.name in out:
-                raise DisclosureError(f"claim {d.name!r} is both disclosed and present in the clear")
+            if name in out:
+                raise DisclosureError(f"claim {name!r} is both disclosed and present in the clear")
             if top:
-                self.from_disclosure.add(d.name)
-            out[d.name] = self.value(d.value)
+                self.from_disclosure.add(name)
+            out[name] = value(d.value)
         return out
 
     def array(self, items: list[Any]) -> list[Any]:
         out: list[Any] = []
+        value = self.value
         for item in items:
-            if isinstance(item, dict) and "..." in item:
+            if type(item) is dict and "..." in item:
                 if len(item) != 1:
                     raise DisclosureError("an array element digest object must hold only '...'")
                 d = self._take(item["..."])
@@ -123,9 +130,9 @@ class _Resolver:
                     continue
                 if d.name is not None:
                     raise DisclosureError("an object-property disclosure is referenced from an array")
-                out.append(self.value(d.value))
+                out.append(value(d.value))
             else:
-                out.append(self.value(item))
+                out.append(value(item))
         return out
 
 

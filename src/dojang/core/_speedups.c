@@ -1,0 +1,207 @@
+/* The per-disclosure byte work of SD-JWT in C: base64url and SHA-256 in one call.
+ *
+ * Issuing and verifying an SD-JWT spends most of its time on many small disclosures, each of which
+ * needs base64url and a SHA-256 digest. In Python that is half a dozen calls per disclosure; here it
+ * is one. Nothing here parses JSON or decides validity: every function either returns exactly what
+ * the pure-Python path in dojang.core.encoding would, or returns None so that the caller takes that
+ * path and raises its precise error. tests/unit/core/test_speedups.py checks both paths agree.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
+/* SHA-256 comes from OpenSSL's libcrypto, the library CPython's hashlib already loads. The low-level
+ * calls are deprecated in OpenSSL 3 but are its fast path: the one-shot SHA256() fetches the algorithm
+ * through the provider layer on every call, which costs more than hashing a disclosure. */
+
+/* ---- base64url without padding (RFC 7515 §2) ---- */
+
+static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static uint8_t B64URL_VALUE[256];  /* 0xFF: not in the alphabet */
+
+static Py_ssize_t b64url_length(Py_ssize_t n) { return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0); }
+
+static void b64url_encode(const uint8_t *in, Py_ssize_t n, Py_UCS1 *out)
+{
+    Py_ssize_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        *out++ = B64URL[v >> 18];
+        *out++ = B64URL[(v >> 12) & 63];
+        *out++ = B64URL[(v >> 6) & 63];
+        *out++ = B64URL[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        *out++ = B64URL[v >> 18];
+        *out++ = B64URL[(v >> 12) & 63];
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+        *out++ = B64URL[v >> 18];
+        *out++ = B64URL[(v >> 12) & 63];
+        *out++ = B64URL[(v >> 6) & 63];
+    }
+}
+
+/* Decode canonical base64url; -1 for anything else (bad length, character, or non-zero unused bits). */
+static Py_ssize_t b64url_decode(const Py_UCS1 *in, Py_ssize_t n, uint8_t *out)
+{
+    if (n % 4 == 1) {
+        return -1;
+    }
+    Py_ssize_t o = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint8_t a = B64URL_VALUE[in[i]], b = B64URL_VALUE[in[i + 1]];
+        uint8_t c = B64URL_VALUE[in[i + 2]], d = B64URL_VALUE[in[i + 3]];
+        if ((a | b | c | d) & 0xC0) {
+            return -1;
+        }
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+        out[o++] = (uint8_t)(v >> 16);
+        out[o++] = (uint8_t)(v >> 8);
+        out[o++] = (uint8_t)v;
+    }
+    Py_ssize_t rest = n - i;
+    if (rest >= 2) {
+        uint8_t a = B64URL_VALUE[in[i]], b = B64URL_VALUE[in[i + 1]];
+        uint8_t c = rest == 3 ? B64URL_VALUE[in[i + 2]] : 0;
+        if ((a | b | c) & 0xC0) {
+            return -1;
+        }
+        if (rest == 2 ? (b & 0x0F) : (c & 0x03)) {
+            return -1;
+        }
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
+        out[o++] = (uint8_t)(v >> 16);
+        if (rest == 3) {
+            out[o++] = (uint8_t)(v >> 8);
+        }
+    }
+    return o;
+}
+
+/* ---- Python functions ---- */
+
+static PyObject *ascii_b64url(const uint8_t *data, Py_ssize_t n)
+{
+    PyObject *text = PyUnicode_New(b64url_length(n), 127);
+    if (text != NULL) {
+        b64url_encode(data, n, PyUnicode_1BYTE_DATA(text));
+    }
+    return text;
+}
+
+static PyObject *digest_of_ascii(const uint8_t *data, Py_ssize_t n)
+{
+    uint8_t hash[SHA256_DIGEST_LENGTH];
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, data, (size_t)n);
+    SHA256_Final(hash, &ctx);
+    return ascii_b64url(hash, 32);
+}
+
+PyDoc_STRVAR(digest_doc, "digest(text: str) -> str | None\n\n"
+                         "base64url(SHA-256(text)) for ASCII text; None for anything else.");
+
+static PyObject *py_digest(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
+        Py_RETURN_NONE;
+    }
+    return digest_of_ascii(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text));
+}
+
+PyDoc_STRVAR(encode_doc, "encode_disclosure(json_text: str) -> tuple[str, str]\n\n"
+                         "(base64url(UTF-8(json_text)), base64url(SHA-256(that))).");
+
+static PyObject *py_encode_disclosure(PyObject *self, PyObject *json_text)
+{
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_Check(json_text) ? PyUnicode_AsUTF8AndSize(json_text, &size) : NULL;
+    if (utf8 == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "encode_disclosure takes a str");
+        }
+        return NULL;
+    }
+    PyObject *encoded = ascii_b64url((const uint8_t *)utf8, size);
+    if (encoded == NULL) {
+        return NULL;
+    }
+    PyObject *digest = digest_of_ascii(PyUnicode_1BYTE_DATA(encoded), PyUnicode_GET_LENGTH(encoded));
+    if (digest == NULL) {
+        Py_DECREF(encoded);
+        return NULL;
+    }
+    PyObject *pair = PyTuple_Pack(2, encoded, digest);
+    Py_DECREF(encoded);
+    Py_DECREF(digest);
+    return pair;
+}
+
+PyDoc_STRVAR(decode_doc, "decode_disclosure(encoded: str) -> tuple[str, str] | None\n\n"
+                         "(UTF-8 text of the canonical base64url, its digest); None if either fails.");
+
+static PyObject *py_decode_disclosure(PyObject *self, PyObject *encoded)
+{
+    if (!PyUnicode_Check(encoded) || !PyUnicode_IS_ASCII(encoded)) {
+        Py_RETURN_NONE;
+    }
+    const Py_UCS1 *in = PyUnicode_1BYTE_DATA(encoded);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(encoded);
+    uint8_t stack[1024];
+    uint8_t *buf = n / 4 * 3 + 3 <= (Py_ssize_t)sizeof stack ? stack : PyMem_Malloc((size_t)(n / 4 * 3 + 3));
+    if (buf == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *result = NULL;
+    Py_ssize_t size = b64url_decode(in, n, buf);
+    if (size < 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)buf, size, "strict");
+    if (text == NULL) {
+        PyErr_Clear();
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *digest = digest_of_ascii(in, n);
+    if (digest != NULL) {
+        result = PyTuple_Pack(2, text, digest);
+        Py_DECREF(digest);
+    }
+    Py_DECREF(text);
+done:
+    if (buf != stack) {
+        PyMem_Free(buf);
+    }
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"digest", py_digest, METH_O, digest_doc},
+    {"encode_disclosure", py_encode_disclosure, METH_O, encode_doc},
+    {"decode_disclosure", py_decode_disclosure, METH_O, decode_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "dojang.core._speedups",
+    "base64url and SHA-256 for SD-JWT disclosures in one call each (see the C source's header).", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void)
+{
+    memset(B64URL_VALUE, 0xFF, sizeof B64URL_VALUE);
+    for (int i = 0; i < 64; i++) {
+        B64URL_VALUE[(uint8_t)B64URL[i]] = (uint8_t)i;
+    }
+    return PyModule_Create(&module);
+}
