@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from json.encoder import encode_basestring as _quote  # the C escaper; UTF-8 kept as is
 from typing import Any, NamedTuple
 
@@ -14,7 +15,15 @@ try:
 except ImportError:  # an interpreter that cannot load the C module takes the pure-Python path below
     _speedups = None  # type: ignore[assignment]
 
-__all__ = ["RESERVED_NAMES", "Disclosure", "digest_of", "encode_disclosure", "make_disclosure"]
+__all__ = [
+    "RESERVED_NAMES",
+    "Disclosure",
+    "digest_of",
+    "disclosure_json",
+    "encode_disclosure",
+    "encode_json",
+    "make_disclosure",
+]
 
 #: Claim names a disclosure may never carry (RFC 9901 §4.2.1).
 RESERVED_NAMES = frozenset({"_sd", "..."})
@@ -64,18 +73,30 @@ class Disclosure(NamedTuple):
         return _new(cls, (encoded, digest or digest_of(encoded), item[0], name, item[-1]))
 
 
-def encode_disclosure(salt: str, name: str | None, value: Any) -> tuple[str, str]:
-    """The disclosure string and its digest; the issuance hot path, so no object is built.
+def disclosure_json(salt: str, name: str | None, value: Any) -> str:
+    """The disclosure's JSON text.
 
     ``salt`` is base64url and needs no escaping; a string value is escaped directly, which gives
     the same text as the general JSON encoder without its per-call set-up.
     """
     text = _quote(value) if type(value) is str else canonical_json(value)
-    json_text = f'["{salt}",{text}]' if name is None else f'["{salt}",{_quote(name)},{text}]'
-    if _speedups is not None:
-        return _speedups.encode_disclosure(json_text)
+    return f'["{salt}",{text}]' if name is None else f'["{salt}",{_quote(name)},{text}]'
+
+
+def _encode_json_python(json_text: str) -> tuple[str, str]:
     encoded = b64url_encode(json_text.encode("utf-8"))
     return encoded, digest_of(encoded)
+
+
+#: ``encode_json(text)`` -> (base64url of its UTF-8, that string's digest): the issuance hot path.
+encode_json: Callable[[str], tuple[str, str]] = (
+    _speedups.encode_disclosure if _speedups is not None else _encode_json_python
+)
+
+
+def encode_disclosure(salt: str, name: str | None, value: Any) -> tuple[str, str]:
+    """The disclosure string and its digest, without building a :class:`Disclosure`."""
+    return encode_json(disclosure_json(salt, name, value))
 
 
 def make_disclosure(salt: str, name: str | None, value: Any) -> Disclosure:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dojang.core.crypto import Rng, SigningKey, sign_jws
 from dojang.core.encoding import b64url_encode
-from dojang.core.sdjwt._disclosure import RESERVED_NAMES, digest_of, encode_disclosure
+from dojang.core.sdjwt._disclosure import RESERVED_NAMES, digest_of, disclosure_json, encode_json
 from dojang.core.sdjwt._paths import ClaimPath, PathTree
 from dojang.errors import InputError
 
@@ -20,6 +21,7 @@ _SALT_CHARS = 24
 _SALTS_PER_DRAW = 32
 #: Claims SD-JWT VC forbids to be selectively disclosable (draft-ietf-oauth-sd-jwt-vc-12 §3.2.2.2).
 NEVER_SELECTIVE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class _Concealer:
@@ -30,17 +32,18 @@ class _Concealer:
         self.decoys = decoys
         self.disclosures: list[str] = []
         self.salts: list[str] = []
-        self._pool = ""
+        self._pool: list[str] = []
 
     def _salt(self) -> str:
         if not self._pool:
-            self._pool = b64url_encode(self.rng(SALT_BYTES * _SALTS_PER_DRAW))
-        salt, self._pool = self._pool[:_SALT_CHARS], self._pool[_SALT_CHARS:]
+            drawn = b64url_encode(self.rng(SALT_BYTES * _SALTS_PER_DRAW))
+            self._pool = [drawn[i : i + _SALT_CHARS] for i in range(0, len(drawn), _SALT_CHARS)]
+        salt = self._pool.pop()
         self.salts.append(salt)
         return salt
 
     def _disclose(self, name: str | None, value: Any) -> str:
-        encoded, digest = encode_disclosure(self._salt(), name, value)
+        encoded, digest = encode_json(disclosure_json(self._salt(), name, value))
         self.disclosures.append(encoded)
         return digest
 
@@ -49,9 +52,10 @@ class _Concealer:
         return digest_of(self._salt())
 
     def value(self, value: Any, tree: PathTree | None) -> Any:
+        if type(value) in _SCALARS:  # most claims: nothing to conceal or check inside
+            return value
         if tree is None or not tree.children:
-            if isinstance(value, Mapping | list):
-                _refuse_reserved(value)
+            _refuse_reserved(value)
             return value
         if isinstance(value, Mapping):
             return self.object(value, tree)
@@ -98,6 +102,12 @@ def _refuse_reserved(value: Any) -> None:
             _refuse_reserved(item)
 
 
+@functools.lru_cache(maxsize=256)
+def _tree(paths: tuple[ClaimPath, ...]) -> PathTree:
+    """Issuers use the same few path sets (one per document kind) over and over; fold each once."""
+    return PathTree.of(paths)
+
+
 def issue(
     claims: Mapping[str, Any],
     *,
@@ -114,7 +124,7 @@ def issue(
     Returns ``<issuer-signed JWT>~<disclosure>~...~``. ``holder_jwk`` binds the credential to a
     holder key (``cnf.jwk``); ``decoys`` adds that many decoy digests to every ``_sd`` array.
     """
-    tree = PathTree.of(sd)
+    tree = _tree(tuple(sd))
     if typ == "dc+sd-jwt":
         forbidden = sorted(
             name for name in NEVER_SELECTIVE if (child := tree.children.get(name)) and child.marked

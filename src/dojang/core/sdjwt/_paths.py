@@ -13,7 +13,10 @@ ClaimPath = tuple[str | int | None, ...]
 
 @dataclass(slots=True)
 class PathTree:
-    """Claim paths folded into a tree, so that one walk of the claims finds every marked place."""
+    """Claim paths folded into a tree, so that one walk of the claims finds every marked place.
+
+    Never changed after :meth:`of` builds it (issuance caches one per path set).
+    """
 
     marked: bool = False
     children: dict[str | int | None, PathTree] = field(default_factory=dict)
