@@ -66,12 +66,18 @@ class _Concealer:
     def object(self, claims: Mapping[str, Any], tree: PathTree) -> dict[str, Any]:
         out: dict[str, Any] = {}
         digests: list[str] = []
+        children = tree.children
         for name, raw in claims.items():
             if name in RESERVED_NAMES:
                 raise InputError(f"claim name {name!r} is reserved by SD-JWT")
-            sub = tree.children.get(name)
-            value = self.value(raw, sub)
-            if sub is not None and sub.marked:
+            sub = children.get(name)
+            if sub is None:
+                if type(raw) not in _SCALARS:
+                    _refuse_reserved(raw)
+                out[name] = raw
+                continue
+            value = raw if type(raw) in _SCALARS else self.value(raw, sub)
+            if sub.marked:
                 digests.append(self._disclose(name, value))
             else:
                 out[name] = value
