@@ -9,6 +9,7 @@ The tree::
     │   └── SchemaError              422 / exit 2   claims not matching a kind's schema (lists every field)
     ├── NotFoundError                404 / exit 2   a key, kind or record that does not exist
     ├── ConfigError                  500 / exit 2   settings, catalogue files or key store that cannot be used
+    ├── UnavailableError             503 / exit 2   a node or server that cannot be reached now (retry later)
     └── VerificationError            422 / exit 1   a readable input that is not valid; names the failed check
         ├── IssuerKeyError                          check "issuer-key"
         ├── SignatureError                          check "signature"
@@ -49,6 +50,7 @@ __all__ = [
     "SchemaError",
     "SignatureError",
     "TooLargeError",
+    "UnavailableError",
     "ValidityPeriodError",
     "VerificationError",
 ]
@@ -118,6 +120,13 @@ class NotFoundError(DojangError):
 
 class ConfigError(DojangError):
     """Settings, catalogue files or a key store that cannot be used."""
+
+
+class UnavailableError(DojangError):
+    """A node or server that cannot be reached now: the work waits and is retried, nothing is lost."""
+
+    http_status = 503
+    exit_code = 2
 
 
 class VerificationError(DojangError):
