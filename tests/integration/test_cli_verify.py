@@ -151,3 +151,41 @@ def test_default_trust_dir_is_the_data_dirs(demo_dir: Path, invoke: Invoke) -> N
     args = ["--data-dir", str(demo_dir / "data"), "--json"]
     result = invoke("verify", str(_credential(demo_dir)), *args)
     assert result.code == 0, result.stderr
+
+
+def test_trust_a_bare_issuer_jwk_from_another_implementation(tmp_path: Path, invoke: Invoke) -> None:
+    """A credential from another issuer, trusted by handing `--trust` its public JWK file."""
+    import random
+
+    from dojang.core.crypto import generate_key
+    from dojang.core.sdjwt import issue
+
+    key = generate_key("ES256", random.Random(7).randbytes)
+    claims = {
+        "iss": "https://other.example",
+        "iat": 1_700_000_000,
+        "vct": "urn:dojang:kr:resident-register-copy:1",
+    }
+    token = issue(claims, sd=[], key=key, rng=random.Random(8).randbytes, header={"kid": "signer-2026"})
+    (tmp_path / "cred.sd-jwt").write_text(token, encoding="utf-8")
+    (tmp_path / "issuer.jwk").write_text(
+        json.dumps({**key.public.jwk, "kid": "signer-2026"}), encoding="utf-8"
+    )
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [dict(key.public.jwk)]}), encoding="utf-8")
+    by_name = invoke(
+        "verify", str(tmp_path / "cred.sd-jwt"), "--trust", str(tmp_path / "issuer.jwk"), "--json"
+    )
+    verdict = json.loads(by_name.stdout)
+    checks = {c["check"]: c["ok"] for c in verdict["checks"]}
+    assert checks["issuer-key"]
+    assert checks["signature"]
+    assert checks["issuer"]
+    assert not checks["kind"]  # these claims do not fill a 등본: the catalogue check still applies
+    unnamed = invoke(
+        "verify", str(tmp_path / "cred.sd-jwt"), "--trust", str(tmp_path / "jwks.json"), "--json"
+    )
+    assert json.loads(unnamed.stdout)["checks"][2] == {
+        "check": "issuer-key",
+        "ok": False,
+        "detail": "signing key 'signer-2026' is not a trusted issuer key",
+    }

@@ -24,9 +24,10 @@ def write_trust(trust_dir: Path, trust: TrustList) -> Path:
     return path
 
 
-def read_trust(trust_dir: Path) -> TrustList:
-    """Read ``TRUST_DIR/issuers.json``; a missing or damaged file is a ConfigError naming it."""
-    path = trust_dir / ISSUERS_FILE
+def read_trust(trust: Path) -> TrustList:
+    """Read ``TRUST/issuers.json``, or ``TRUST`` itself when it is a file (a trust list, a JWK Set
+    or one JWK); a missing or damaged file is a ConfigError naming it."""
+    path = trust if trust.is_file() else trust / ISSUERS_FILE
     try:
         with path.open("rb") as handle:
             raw = handle.read(_MAX_BYTES + 1)

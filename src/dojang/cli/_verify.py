@@ -43,9 +43,10 @@ def _dump(document: dict[str, Any]) -> str:
 @click.option(
     "--trust",
     "trust_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Directory with issuers.json (default: DATA/trust).",
+    help="Directory with issuers.json, or a file: a trust list, a JWK Set or one issuer JWK "
+    "(default: DATA/trust).",
 )
 @click.option("--audience", default=None, help="Expected audience of the key binding JWT (a presentation).")
 @click.option(

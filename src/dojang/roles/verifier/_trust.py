@@ -11,14 +11,21 @@ from dojang.errors import IssuerKeyError, MalformedError
 
 __all__ = ["TrustList", "TrustedKey"]
 
+_PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "y"})
+
 
 @dataclass(frozen=True, slots=True)
 class TrustedKey:
-    """An issuer key: which ``iss`` may use it, and from when it no longer signs new credentials."""
+    """An issuer key: which ``iss`` may use it, and from when it no longer signs new credentials.
 
-    iss: str
+    ``iss`` is None for a key trusted on its own (a bare JWK from another issuer), and ``name`` is
+    the JWK's own ``kid`` when it has one other than the RFC 7638 thumbprint.
+    """
+
+    iss: str | None
     key: VerifyKey
     retired_at: int | None = None
+    name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,8 +37,13 @@ class TrustedKey:
 
     @classmethod
     def from_json(cls, entry: Any) -> TrustedKey:
+        """An entry of dojang's trust list, or a bare public JWK (trusted for any ``iss``)."""
+        if isinstance(entry, Mapping) and "kty" in entry:
+            public = {k: v for k, v in entry.items() if k in _PUBLIC_MEMBERS}
+            kid = entry.get("kid")
+            return cls(None, verify_key_from_jwk(public), None, kid if isinstance(kid, str) else None)
         if not isinstance(entry, Mapping) or not isinstance(entry.get("iss"), str):
-            raise MalformedError("a trusted key entry must be an object with 'iss' and 'jwk'")
+            raise MalformedError("a trusted key entry must be an object with 'iss' and 'jwk', or a JWK")
         retired = entry.get("retired_at")
         if retired is not None and (isinstance(retired, bool) or not isinstance(retired, int)):
             raise MalformedError("'retired_at' must be seconds since the epoch or null")
@@ -43,6 +55,8 @@ class TrustList:
 
     def __init__(self, keys: Iterable[TrustedKey]) -> None:
         self._by_kid = {k.key.kid: k for k in keys}
+        # Another issuer's JWK may name itself with a kid of its own choosing.
+        self._by_name = {k.name: k for k in self._by_kid.values() if k.name}
 
     def __len__(self) -> int:
         return len(self._by_kid)
@@ -55,14 +69,19 @@ class TrustList:
 
     @classmethod
     def from_json(cls, document: Any) -> TrustList:
+        """dojang's trust list, a JWK Set (``{"keys": [JWK, ...]}``) or a single JWK."""
+        if isinstance(document, Mapping) and "kty" in document:
+            return cls([TrustedKey.from_json(document)])
         if not isinstance(document, Mapping) or not isinstance(document.get("keys"), list):
-            raise MalformedError("a trust list must be an object with a 'keys' array")
+            raise MalformedError("a trust list must be an object with a 'keys' array, or a JWK")
         return cls(TrustedKey.from_json(entry) for entry in document["keys"])
 
     def resolve(self, header: Mapping[str, Any]) -> TrustedKey:
         """The trusted key named by the header's ``kid``."""
         kid = header.get("kid")
-        trusted = self._by_kid.get(kid) if isinstance(kid, str) else None
+        if kid is None and len(self._by_kid) == 1:
+            return next(iter(self._by_kid.values()))  # one trusted key and an unnamed signer
+        trusted = (self._by_kid.get(kid) or self._by_name.get(kid)) if isinstance(kid, str) else None
         if trusted is None:
             raise IssuerKeyError(f"signing key {kid!r} is not a trusted issuer key")
         return trusted
@@ -71,6 +90,8 @@ class TrustList:
     def check_use(trusted: TrustedKey, payload: Mapping[str, Any]) -> str:
         """The key belongs to the credential's ``iss`` and was not retired before it was signed."""
         kid = trusted.key.kid
+        if trusted.iss is None:
+            return "key trusted on its own, for any iss"
         if payload.get("iss") != trusted.iss:
             raise IssuerKeyError(
                 f"key {kid} belongs to {trusted.iss}, not to {payload.get('iss')!r}", check="issuer"
