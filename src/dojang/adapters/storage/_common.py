@@ -1,0 +1,98 @@
+"""What both SQL backends share: the checks that guard ``integrate``, refusals, batching, the scan port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from itertools import pairwise
+from typing import Protocol
+
+from dojang.core.log import LogStore, TreeHead
+from dojang.errors import ConfigError, InputError
+
+__all__ = [
+    "ScanningLogStore",
+    "check_integrate",
+    "is_run",
+    "iter_batches",
+    "refuse_checkpoint",
+    "refuse_result",
+    "refuse_taken",
+]
+
+
+class ScanningLogStore(LogStore, Protocol):
+    """A ``LogStore`` that can also stream a range of entries in bounded memory (for audits)."""
+
+    def iter_entries(self, start: int, stop: int, batch: int = 10_000) -> Iterator[bytes]:
+        """Entries with index in ``[start, stop)``, in order, read ``batch`` rows at a time."""
+        ...
+
+
+def iter_batches(
+    read: Callable[[int, int], list[bytes]], start: int, stop: int, batch: int
+) -> Iterator[bytes]:
+    """Stream ``read(start, stop)`` in slices of ``batch``; stops early at the end of the stored log."""
+    if batch < 1:
+        raise InputError(f"iter_entries needs a batch of at least 1 row, given {batch}")
+    while start < stop:
+        upto = min(start + batch, stop)
+        rows = read(start, upto)
+        yield from rows
+        if len(rows) < upto - start:
+            return
+        start = upto
+
+
+def is_run(numbers: Sequence[int]) -> bool:
+    """Whether ``numbers`` are consecutive ascending integers (the usual shape of ``taken``)."""
+    return bool(numbers) and all(b - a == 1 for a, b in pairwise(numbers))
+
+
+def check_integrate(
+    *, size: int, first_index: int, entries: Sequence[bytes], leaf_hashes: Sequence[bytes], head: TreeHead
+) -> None:
+    """Refuse a batch that does not extend the stored tree exactly where it ends."""
+    if first_index != size:
+        raise ConfigError(
+            f"integrate refused: the batch starts at index {first_index} but the log holds {size} "
+            f"entries (expected first_index {size}, given {first_index})",
+            hint="another sequencer or a replayed batch; re-read the head and pending entries",
+        )
+    if len(leaf_hashes) != len(entries):
+        raise ConfigError(
+            f"integrate refused: {len(entries)} entries but {len(leaf_hashes)} leaf hashes "
+            f"(expected {len(entries)}, given {len(leaf_hashes)})"
+        )
+    if head.size != first_index + len(entries):
+        raise ConfigError(
+            f"integrate refused: {size} + {len(entries)} entries make a tree of "
+            f"{first_index + len(entries)}, not the given head size "
+            f"(expected {first_index + len(entries)}, given {head.size})"
+        )
+
+
+def refuse_taken(taken: Sequence[int], removed: int) -> ConfigError:
+    """The error for a batch whose ``taken`` are not all pending (or name one twice)."""
+    return ConfigError(
+        f"integrate refused: {len(taken) - removed} of the {len(taken)} taken sequence numbers are not "
+        f"pending (expected {len(taken)} distinct pending entries, found {removed})",
+        hint="already integrated by another sequencer, or never added; re-read pending entries",
+    )
+
+
+def refuse_checkpoint(size: int) -> ConfigError:
+    """The error for a second, different checkpoint note at a size that already has one."""
+    return ConfigError(
+        f"checkpoint refused: tree size {size} already has a different signed note "
+        f"(expected the stored note for size {size}, given another)",
+        hint="two checkpoints for one size mean a fork or two log keys; investigate before signing again",
+    )
+
+
+def refuse_result(item_id: int) -> ConfigError:
+    """The error for marking outbox work done a second time with a different result."""
+    return ConfigError(
+        f"outbox item {item_id} is already done with a different result (expected the stored result, "
+        "given another)",
+        hint="work is applied exactly once; a second result means it was done twice",
+    )

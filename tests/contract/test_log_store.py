@@ -1,0 +1,625 @@
+"""The LogStore contract, run on every backend: SQLite in a temporary file, PostgreSQL in a new schema."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from dojang.adapters.storage import SCHEMA_VERSION, ScanningLogStore, open_store
+from dojang.adapters.storage import _postgres as postgres_backend
+from dojang.adapters.storage import _sqlite as sqlite_backend
+from dojang.core.log import LogStore, OutboxItem, PendingEntry, TileKey, TreeHead
+from dojang.errors import ConfigError, InputError, NotFoundError
+
+PG_DSN = os.environ.get("DOJANG_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+@dataclass
+class Backend:
+    """Where one test's database lives, and raw access to it for what the port cannot do."""
+
+    name: str
+    url: str
+    schema: str = "dojang"
+    opened: list[ScanningLogStore] = field(default_factory=list)
+
+    def open(self) -> ScanningLogStore:
+        store = open_store(self.url, schema=self.schema)
+        self.opened.append(store)
+        return store
+
+    def raw(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one SQL statement outside the store (``?`` placeholders) and return its rows."""
+        if self.name == "sqlite":
+            conn = sqlite3.connect(self.url, isolation_level=None)
+            try:
+                return conn.execute(statement, params).fetchall()
+            finally:
+                conn.close()
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'SET search_path TO "{self.schema}"')
+            cursor = conn.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+
+    def migrate_to(self, target: int) -> int:
+        """Create the database at an older schema version, as an older dojang would have left it."""
+        if self.name == "sqlite":
+            conn = sqlite_backend.connect(Path(self.url))
+            try:
+                return sqlite_backend.migrate(conn, where=self.url, target=target)
+            finally:
+                conn.close()
+        with psycopg.connect(self.url, autocommit=True) as pg:
+            return postgres_backend.migrate(pg, self.schema, where=self.schema, target=target)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        where = Backend("sqlite", str(tmp_path / "data" / "log.db"))
+    else:
+        where = Backend("postgres", PG_DSN, schema=f"test_{uuid.uuid4().hex}")
+    yield where
+    for store in where.opened:
+        store.close()
+    if where.name == "postgres":
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{where.schema}" CASCADE')
+
+
+@pytest.fixture
+def store(backend: Backend) -> ScanningLogStore:
+    return backend.open()
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def leaf(entry: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def root(size: int) -> bytes:
+    """A stand-in root: the store treats roots and tiles as opaque bytes."""
+    return hashlib.sha256(b"root %d" % size).digest()
+
+
+def tile(width: int, salt: int = 0) -> bytes:
+    return b"".join(hashlib.sha256(b"%d/%d" % (salt, i)).digest() for i in range(width))
+
+
+def integrate_pending(
+    store: LogStore, limit: int = 1000, tiles: dict[TileKey, bytes] | None = None
+) -> list[PendingEntry]:
+    """What the sequencer does: take the oldest pending entries and integrate them at the head."""
+    taken = store.pending(limit)
+    size = store.head().size
+    store.integrate(
+        taken=[p.seq for p in taken],
+        first_index=size,
+        entries=[p.entry for p in taken],
+        leaf_hashes=[leaf(p.entry) for p in taken],
+        tiles=tiles or {TileKey(0, size // 256): tile((size + len(taken)) % 256 or 256)},
+        head=TreeHead(size + len(taken), root(size + len(taken))),
+    )
+    return taken
+
+
+def snapshot(store: LogStore) -> tuple[object, ...]:
+    """Everything observable through the port, to show that a refused call changed nothing."""
+    keys = [TileKey(level, index) for level in range(3) for index in range(8)]
+    return (
+        store.head(),
+        store.pending(10**6),
+        store.entries(0, 10**6),
+        store.tiles(keys),
+        store.checkpoint_sizes(),
+        [store.checkpoint(size) for size in store.checkpoint_sizes()],
+        store.outbox_pending("anchor"),
+    )
+
+
+def entries(*names: str) -> list[bytes]:
+    return [name.encode() for name in names]
+
+
+# -- a fresh store ---------------------------------------------------------------------------------
+
+
+def test_a_fresh_store_is_an_empty_log(store: ScanningLogStore) -> None:
+    assert store.head() == TreeHead(0, EMPTY_ROOT)
+    assert store.pending(10) == []
+    assert store.entries(0, 10) == []
+    assert store.tiles([TileKey(0, 0)]) == {}
+    assert store.checkpoint() is None
+    assert store.checkpoint_sizes() == []
+    assert store.outbox_pending("anchor") == []
+
+
+# -- pending entries -------------------------------------------------------------------------------
+
+
+def test_add_pending_numbers_entries_in_order_and_pending_lists_oldest_first(store: ScanningLogStore) -> None:
+    first = store.add_pending(entries("a", "b", "c"))
+    second = store.add_pending(entries("d"))
+    assert len(first) == 3
+    assert first == sorted(first)
+    assert second[0] > first[-1]
+    assert store.pending(10) == [
+        PendingEntry(s, e) for s, e in zip(first + second, entries("a", "b", "c", "d"), strict=True)
+    ]
+    assert store.pending(2) == [PendingEntry(first[0], b"a"), PendingEntry(first[1], b"b")]
+
+
+def test_add_pending_of_nothing_stores_nothing(store: ScanningLogStore) -> None:
+    assert store.add_pending([]) == []
+    assert store.pending(10) == []
+
+
+def test_sequence_numbers_are_never_reused_after_integration(store: ScanningLogStore) -> None:
+    first = store.add_pending(entries("a", "b"))
+    integrate_pending(store)
+    assert store.pending(10) == []
+    (later,) = store.add_pending(entries("c"))
+    assert later > max(first)
+
+
+def test_binary_entries_round_trip_byte_for_byte(store: ScanningLogStore) -> None:
+    odd = [bytes(range(256)), b"\x00", b"\x00" * 1000, os.urandom(4096)]
+    store.add_pending(odd)
+    assert [p.entry for p in store.pending(10)] == odd
+    integrate_pending(store)
+    assert store.entries(0, 4) == odd
+
+
+# -- integration -----------------------------------------------------------------------------------
+
+
+def test_integrate_moves_entries_from_pending_into_the_tree(store: ScanningLogStore) -> None:
+    store.add_pending(entries("a", "b", "c"))
+    taken = store.pending(2)
+    store.integrate(
+        taken=[p.seq for p in taken],
+        first_index=0,
+        entries=[b"a", b"b"],
+        leaf_hashes=[leaf(b"a"), leaf(b"b")],
+        tiles={TileKey(0, 0): tile(2)},
+        head=TreeHead(2, root(2)),
+    )
+    assert store.head() == TreeHead(2, root(2))
+    assert store.entries(0, 2) == [b"a", b"b"]
+    assert [p.entry for p in store.pending(10)] == [b"c"]
+    assert store.index_of(leaf(b"b")) == 1
+    assert store.index_of(leaf(b"c")) is None
+    assert store.tiles([TileKey(0, 0)]) == {TileKey(0, 0): tile(2)}
+
+
+def test_a_partial_tile_is_replaced_as_the_tree_grows(store: ScanningLogStore) -> None:
+    store.add_pending(entries("a"))
+    integrate_pending(store, tiles={TileKey(0, 0): tile(1), TileKey(1, 0): tile(1, salt=1)})
+    store.add_pending(entries("b"))
+    integrate_pending(store, tiles={TileKey(0, 0): tile(2)})
+    assert store.tiles([TileKey(0, 0), TileKey(1, 0)]) == {
+        TileKey(0, 0): tile(2),
+        TileKey(1, 0): tile(1, salt=1),
+    }
+
+
+def test_a_batch_of_ten_thousand_entries_integrates_in_one_call(store: ScanningLogStore) -> None:
+    batch = [b"entry %06d" % i for i in range(10_000)]
+    store.add_pending(batch)
+    tiles = {TileKey(0, i): tile(256, salt=i) for i in range(39)} | {TileKey(0, 39): tile(16)}
+    integrate_pending(store, limit=10_000, tiles=tiles)
+    assert store.head().size == 10_000
+    assert store.entries(0, 10_000) == batch
+    assert store.index_of(leaf(b"entry 009999")) == 9_999
+    assert store.tiles(tiles) == tiles
+    assert store.pending(1) == []
+
+
+@pytest.mark.parametrize("first_index", [0, 1, 3, 99])
+def test_integrate_refuses_a_batch_that_does_not_start_at_the_head(
+    store: ScanningLogStore, first_index: int
+) -> None:
+    store.add_pending(entries("a", "b", "c"))
+    integrate_pending(store, limit=2)
+    (pending,) = store.pending(10)
+    before = snapshot(store)
+    with pytest.raises(ConfigError, match=f"expected first_index 2, given {first_index}"):
+        store.integrate(
+            taken=[pending.seq],
+            first_index=first_index,
+            entries=[b"c"],
+            leaf_hashes=[leaf(b"c")],
+            tiles={TileKey(0, 0): b"forged"},
+            head=TreeHead(first_index + 1, root(99)),
+        )
+    assert snapshot(store) == before
+
+
+def test_a_replayed_batch_is_refused(store: ScanningLogStore) -> None:
+    store.add_pending(entries("a", "b"))
+    taken = store.pending(10)
+    batch: dict[str, Any] = {
+        "taken": [p.seq for p in taken],
+        "first_index": 0,
+        "entries": [b"a", b"b"],
+        "leaf_hashes": [leaf(b"a"), leaf(b"b")],
+        "tiles": {TileKey(0, 0): tile(2)},
+        "head": TreeHead(2, root(2)),
+    }
+    store.integrate(**batch)
+    before = snapshot(store)
+    with pytest.raises(ConfigError, match="expected first_index 2, given 0"):
+        store.integrate(**batch)
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    "taken_of",
+    [lambda seqs: [seqs[0], 10**9], lambda seqs: [seqs[0], seqs[0]], lambda seqs: [seqs[1], seqs[0] - 1]],
+)
+def test_integrate_refuses_taken_entries_that_are_not_pending(store: ScanningLogStore, taken_of: Any) -> None:
+    seqs = store.add_pending(entries("a", "b", "c"))
+    before = snapshot(store)
+    with pytest.raises(ConfigError, match="not pending"):
+        store.integrate(
+            taken=taken_of(seqs),
+            first_index=0,
+            entries=[b"a", b"b"],
+            leaf_hashes=[leaf(b"a"), leaf(b"b")],
+            tiles={TileKey(0, 0): tile(2)},
+            head=TreeHead(2, root(2)),
+        )
+    assert snapshot(store) == before  # the pending rows deleted before the refusal are back
+
+
+def test_integrate_refuses_already_integrated_entries(store: ScanningLogStore) -> None:
+    (seq,) = store.add_pending(entries("a"))
+    integrate_pending(store)
+    store.add_pending(entries("b"))
+    before = snapshot(store)
+    with pytest.raises(ConfigError, match="not pending"):
+        store.integrate(
+            taken=[seq],
+            first_index=1,
+            entries=[b"a"],
+            leaf_hashes=[leaf(b"a")],
+            tiles={},
+            head=TreeHead(2, root(2)),
+        )
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    ("leaf_hashes", "head_size", "message"),
+    [([leaf(b"a")], 2, "expected 2, given 1"), ([leaf(b"a"), leaf(b"b")], 3, "expected 2, given 3")],
+)
+def test_integrate_refuses_an_inconsistent_batch(
+    store: ScanningLogStore, leaf_hashes: list[bytes], head_size: int, message: str
+) -> None:
+    seqs = store.add_pending(entries("a", "b"))
+    before = snapshot(store)
+    with pytest.raises(ConfigError, match=message):
+        store.integrate(
+            taken=seqs,
+            first_index=0,
+            entries=[b"a", b"b"],
+            leaf_hashes=leaf_hashes,
+            tiles={},
+            head=TreeHead(head_size, root(head_size)),
+        )
+    assert snapshot(store) == before
+
+
+def test_a_batch_failing_inside_the_database_changes_nothing(store: ScanningLogStore) -> None:
+    seqs = store.add_pending(entries("a", "b", "c"))
+    integrate_pending(store, limit=1)
+    before = snapshot(store)
+    with pytest.raises(Exception, match=r"(?i)null|not.null|constraint"):  # the driver's own error
+        store.integrate(
+            taken=seqs[1:],
+            first_index=1,
+            entries=[b"b", b"c"],
+            leaf_hashes=[leaf(b"b"), None],  # type: ignore[list-item]  # fails after the first writes
+            tiles={TileKey(0, 0): tile(3)},
+            head=TreeHead(3, root(3)),
+        )
+    assert snapshot(store) == before
+    integrate_pending(store)  # and the store is still usable
+    assert store.head().size == 3
+
+
+def test_a_second_sequencer_on_the_same_database_is_refused(
+    backend: Backend, store: ScanningLogStore
+) -> None:
+    other = backend.open()
+    store.add_pending(entries("a", "b"))
+    seen_by_other = other.pending(10)
+    integrate_pending(store)
+    with pytest.raises(ConfigError, match="expected first_index 2, given 0"):
+        other.integrate(
+            taken=[p.seq for p in seen_by_other],
+            first_index=0,
+            entries=[p.entry for p in seen_by_other],
+            leaf_hashes=[leaf(p.entry) for p in seen_by_other],
+            tiles={},
+            head=TreeHead(2, root(99)),
+        )
+    assert other.head() == TreeHead(2, root(2))
+
+
+# -- reading the tree ------------------------------------------------------------------------------
+
+
+def test_tiles_returns_only_the_stored_keys_in_one_batch(store: ScanningLogStore) -> None:
+    stored = {
+        TileKey(level, index): tile(1, salt=level * 1000 + index) for level in range(3) for index in range(50)
+    }
+    store.add_pending(entries("a"))
+    integrate_pending(store, tiles=stored)
+    wanted = [*stored, TileKey(0, 50), TileKey(7, 0)]
+    assert store.tiles(wanted) == stored
+    assert store.tiles(iter([TileKey(2, 3)])) == {TileKey(2, 3): stored[TileKey(2, 3)]}
+    assert store.tiles([]) == {}
+
+
+def test_entries_reads_a_half_open_range(store: ScanningLogStore) -> None:
+    names = [b"e%d" % i for i in range(10)]
+    store.add_pending(names)
+    integrate_pending(store)
+    assert store.entries(2, 5) == names[2:5]
+    assert store.entries(0, 10) == names
+    assert store.entries(8, 100) == names[8:]
+    assert store.entries(5, 5) == []
+    assert store.entries(10, 20) == []
+
+
+@pytest.mark.parametrize("batch", [1, 3, 10, 10_000])
+def test_iter_entries_streams_the_same_entries_in_batches(store: ScanningLogStore, batch: int) -> None:
+    names = [b"e%d" % i for i in range(25)]
+    store.add_pending(names)
+    integrate_pending(store)
+    assert list(store.iter_entries(0, 25, batch=batch)) == names
+    assert list(store.iter_entries(4, 17, batch=batch)) == names[4:17]
+    assert list(store.iter_entries(20, 99, batch=batch)) == names[20:]
+
+
+def test_iter_entries_refuses_an_empty_batch(store: ScanningLogStore) -> None:
+    with pytest.raises(InputError, match="at least 1"):
+        list(store.iter_entries(0, 10, batch=0))
+
+
+def test_index_of_finds_the_first_index_of_a_leaf_hash(store: ScanningLogStore) -> None:
+    store.add_pending(entries("a", "b", "a"))
+    integrate_pending(store)
+    assert store.index_of(leaf(b"a")) == 0
+    assert store.index_of(leaf(b"b")) == 1
+    assert store.index_of(leaf(b"zzz")) is None
+    assert store.index_of(leaf(b"b")[:8] + bytes(24)) is None  # a shared prefix is not a match
+
+
+# -- checkpoints -----------------------------------------------------------------------------------
+
+
+def test_checkpoints_are_stored_per_size_and_the_latest_is_the_largest(store: ScanningLogStore) -> None:
+    store.put_checkpoint(10, b"note 10")
+    store.put_checkpoint(2, b"note 2")
+    assert store.checkpoint_sizes() == [2, 10]
+    assert store.checkpoint() == b"note 10"
+    assert store.checkpoint(2) == b"note 2"
+    assert store.checkpoint(3) is None
+
+
+def test_put_checkpoint_is_idempotent_for_the_same_note(store: ScanningLogStore) -> None:
+    store.put_checkpoint(5, b"note")
+    store.put_checkpoint(5, b"note")
+    assert store.checkpoint_sizes() == [5]
+
+
+def test_put_checkpoint_refuses_a_different_note_for_a_stored_size(store: ScanningLogStore) -> None:
+    store.put_checkpoint(5, b"note")
+    with pytest.raises(ConfigError, match="size 5 already has a different signed note"):
+        store.put_checkpoint(5, b"another note")
+    assert store.checkpoint(5) == b"note"
+
+
+# -- outbox ----------------------------------------------------------------------------------------
+
+
+def test_outbox_add_is_exactly_once_per_kind_and_key(store: ScanningLogStore) -> None:
+    store.outbox_add("anchor", "size-10", b"first")
+    store.outbox_add("anchor", "size-10", b"second")
+    store.outbox_add("confirm", "size-10", b"other kind")
+    (item,) = store.outbox_pending("anchor")
+    assert (item.kind, item.key, item.payload, item.attempts) == ("anchor", "size-10", b"first", 0)
+    assert [i.payload for i in store.outbox_pending("confirm")] == [b"other kind"]
+
+
+def test_outbox_pending_is_oldest_first_and_limited(store: ScanningLogStore) -> None:
+    for n in range(5):
+        store.outbox_add("anchor", f"k{n}", b"%d" % n)
+    assert [i.key for i in store.outbox_pending("anchor")] == ["k0", "k1", "k2", "k3", "k4"]
+    assert [i.key for i in store.outbox_pending("anchor", limit=2)] == ["k0", "k1"]
+    assert store.outbox_pending("checkpoint") == []
+
+
+def test_a_failed_attempt_is_counted_and_leaves_the_item_pending(store: ScanningLogStore) -> None:
+    store.outbox_add("anchor", "k", b"p")
+    (item,) = store.outbox_pending("anchor")
+    store.outbox_attempted(item.id)
+    store.outbox_attempted(item.id)
+    assert store.outbox_pending("anchor") == [OutboxItem(item.id, "anchor", "k", b"p", 2)]
+    assert store.outbox_result("anchor", "k") is None
+
+
+def test_done_work_leaves_the_queue_and_keeps_its_result(store: ScanningLogStore) -> None:
+    store.outbox_add("anchor", "k", b"p")
+    (item,) = store.outbox_pending("anchor")
+    store.outbox_done(item.id, b"0xabc")
+    assert store.outbox_pending("anchor") == []
+    assert store.outbox_result("anchor", "k") == b"0xabc"
+    store.outbox_done(item.id, b"0xabc")  # a repeated acknowledgement is harmless
+    store.outbox_add("anchor", "k", b"again")  # and done work is never queued again
+    assert store.outbox_pending("anchor") == []
+    assert store.outbox_result("anchor", "unknown") is None
+
+
+def test_done_work_refuses_a_second_different_result(store: ScanningLogStore) -> None:
+    store.outbox_add("anchor", "k", b"p")
+    (item,) = store.outbox_pending("anchor")
+    store.outbox_done(item.id, b"0xabc")
+    with pytest.raises(ConfigError, match="already done with a different result"):
+        store.outbox_done(item.id, b"0xdef")
+    assert store.outbox_result("anchor", "k") == b"0xabc"
+
+
+def test_unknown_outbox_items_are_not_found(store: ScanningLogStore) -> None:
+    with pytest.raises(NotFoundError):
+        store.outbox_attempted(12345)
+    with pytest.raises(NotFoundError):
+        store.outbox_done(12345, b"x")
+
+
+# -- migrations ------------------------------------------------------------------------------------
+
+
+def versions(backend: Backend) -> list[int]:
+    return [v for (v,) in backend.raw("SELECT version FROM schema_version ORDER BY version")]
+
+
+def test_opening_twice_migrates_once(backend: Backend) -> None:
+    backend.open().close()
+    backend.open().close()
+    assert versions(backend) == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_an_older_schema_is_upgraded_and_keeps_its_data(backend: Backend) -> None:
+    assert backend.migrate_to(1) == 1
+    backend.raw("INSERT INTO leaves (idx, entry, leaf_hash) VALUES (0, ?, ?)", (b"old", leaf(b"old")))
+    backend.raw("UPDATE head SET size = 1, root = ? WHERE id = 1", (root(1),))
+    store = backend.open()
+    assert versions(backend) == list(range(1, SCHEMA_VERSION + 1))
+    assert store.head() == TreeHead(1, root(1))
+    assert store.entries(0, 1) == [b"old"]
+    assert store.index_of(leaf(b"old")) == 0
+    store.outbox_add("anchor", "k", b"p")  # the outbox came with version 2
+    assert len(store.outbox_pending("anchor")) == 1
+
+
+def test_a_newer_schema_is_refused_and_left_alone(backend: Backend) -> None:
+    backend.open().close()
+    backend.raw("INSERT INTO schema_version (version, name) VALUES (?, ?)", (SCHEMA_VERSION + 1, "future"))
+    with pytest.raises(ConfigError, match=f"expected at most {SCHEMA_VERSION}, found {SCHEMA_VERSION + 1}"):
+        backend.open()
+    assert versions(backend) == [*range(1, SCHEMA_VERSION + 1), SCHEMA_VERSION + 1]
+
+
+# -- durability ------------------------------------------------------------------------------------
+
+
+def test_everything_survives_close_and_reopen(backend: Backend, store: ScanningLogStore) -> None:
+    store.add_pending(entries("a", "b", "c"))
+    integrate_pending(store, limit=2)
+    store.put_checkpoint(2, b"note 2")
+    store.outbox_add("anchor", "k", b"p")
+    before = snapshot(store)
+    store.close()
+    assert snapshot(backend.open()) == before
+    assert snapshot(store) == before  # a closed store opens again on its next call
+
+
+ADDER = """
+import sys
+from dojang.adapters.storage import open_store
+store = open_store(sys.argv[1], schema=sys.argv[2])
+n = 0
+while True:
+    store.add_pending([b"entry %d" % i for i in range(n, n + 20)])
+    n += 20
+    print(n, flush=True)  # acknowledged: add_pending returned
+"""
+
+
+def test_acknowledged_entries_survive_kill_9_mid_stream(backend: Backend) -> None:
+    backend.open().close()  # create the schema before the child races to write
+    child = subprocess.Popen(
+        [sys.executable, "-c", ADDER, backend.url, backend.schema], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    acknowledged = 0
+    deadline = time.monotonic() + 10
+    while acknowledged < 400 and time.monotonic() < deadline:
+        line = child.stdout.readline()
+        assert line, f"the child died early with {child.wait()}"
+        acknowledged = int(line)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    stored = [p.entry for p in backend.open().pending(10**6)]
+    assert acknowledged >= 400
+    assert stored[:acknowledged] == [b"entry %d" % i for i in range(acknowledged)]
+    assert len(stored) % 20 == 0  # a killed batch is all there or not at all
+
+
+INTEGRATOR = """
+import hashlib, sys
+from dojang.adapters.storage import open_store
+from dojang.core.log import TileKey, TreeHead
+store = open_store(sys.argv[1], schema=sys.argv[2])
+while taken := store.pending(100):
+    size = store.head().size
+    store.integrate(
+        taken=[p.seq for p in taken], first_index=size, entries=[p.entry for p in taken],
+        leaf_hashes=[hashlib.sha256(p.entry).digest() for p in taken],
+        tiles={TileKey(0, size // 256): b"t" * 32}, head=TreeHead(size + len(taken), b"r" * 32),
+    )
+    print(size + len(taken), flush=True)
+"""
+
+
+def test_a_sequencer_killed_mid_integration_leaves_a_whole_log(backend: Backend) -> None:
+    store = backend.open()
+    store.add_pending([b"entry %d" % i for i in range(20_000)])
+    child = subprocess.Popen(
+        [sys.executable, "-c", INTEGRATOR, backend.url, backend.schema], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    acknowledged = 0
+    while acknowledged < 1000:
+        line = child.stdout.readline()
+        assert line, f"the child died early with {child.wait()}"
+        acknowledged = int(line)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    size = store.head().size
+    assert size >= acknowledged
+    assert store.entries(0, 20_000) == [b"entry %d" % i for i in range(size)]
+    assert [p.entry for p in store.pending(10**6)] == [b"entry %d" % i for i in range(size, 20_000)]
+
+
+def test_the_sqlite_file_uses_wal_and_full_sync(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "log.db")
+    try:
+        assert isinstance(store, sqlite_backend.SqliteLogStore)
+        conn = store._connection()
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+    finally:
+        store.close()
