@@ -184,7 +184,46 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(depth_doc, "json_depth_exceeds(text: str, limit: int) -> bool\n\n"
+                        "True when JSON text nests arrays/objects deeper than limit (strings skipped).");
+
+static PyObject *py_json_depth_exceeds(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "json_depth_exceeds(text: str, limit: int)");
+        return NULL;
+    }
+    Py_ssize_t limit = PyLong_AsSsize_t(args[1]);
+    if (limit == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(args[0]);
+    const void *data = PyUnicode_DATA(args[0]);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(args[0]), depth = 0;
+    int in_string = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (in_string) {
+            if (c == '\\') {
+                i++;  /* the escaped character cannot end the string */
+            } else if (c == '"') {
+                in_string = 0;
+            }
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) {
+                Py_RETURN_TRUE;
+            }
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
+    {"json_depth_exceeds", (PyCFunction)(void (*)(void))py_json_depth_exceeds, METH_FASTCALL, depth_doc},
     {"digest", py_digest, METH_O, digest_doc},
     {"encode_disclosure", py_encode_disclosure, METH_O, encode_doc},
     {"decode_disclosure", py_decode_disclosure, METH_O, decode_doc},

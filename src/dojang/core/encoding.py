@@ -10,7 +10,7 @@ from typing import Any
 
 from dojang.errors import MalformedError
 
-__all__ = ["b64url_decode", "b64url_encode", "canonical_json", "loads_strict"]
+__all__ = ["MAX_JSON_DEPTH", "b64url_decode", "b64url_encode", "canonical_json", "loads_strict"]
 
 # '-' and '_' become the standard alphabet; '+', '/' and '=' become a character strict decoding refuses.
 _TO_STD = bytes.maketrans(b"-_+/=", b"+/!!!")
@@ -66,10 +66,46 @@ _DECODER = json.JSONDecoder(
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
+#: Deepest nesting of arrays and objects we parse. Credentials nest a handful of levels; a limit
+#: well below the interpreter's keeps hostile input from exhausting the C stack (some libraries
+#: raise Python's recursion limit, which would turn deep JSON into a crash, not an error).
+MAX_JSON_DEPTH = 64
+
+
+def _depth_exceeds_python(text: str, limit: int) -> bool:
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+try:
+    from dojang.core._speedups import json_depth_exceeds as _depth_exceeds
+except ImportError:  # the pure-Python path, for an interpreter that cannot load the C module
+    _depth_exceeds = _depth_exceeds_python
+
+
 def loads_strict(data: str | bytes, *, what: str = "JSON") -> Any:
     """Parse JSON (RFC 8259) rejecting duplicate keys, NaN/Infinity, overflowing numbers, invalid UTF-8."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
+        # Counting brackets is cheap; only text that could be too deep gets the exact scan.
+        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth_exceeds(text, MAX_JSON_DEPTH):
+            raise MalformedError(f"nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             # The scanner alone is the fast path; whitespace around the value takes the full decoder.
             value, end = _SCAN(text, 0)

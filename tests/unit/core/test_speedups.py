@@ -78,3 +78,21 @@ def test_decode_disclosure_refuses_exactly_what_python_refuses(text: str) -> Non
 def test_non_canonical_or_padded_base64_is_refused(text: str) -> None:
     # The standard library's urlsafe_b64decode accepts several of these; dojang does not.
     assert _speedups.decode_disclosure(text) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='[]{}"\\a,:', max_size=80), st.integers(min_value=0, max_value=6))
+def test_json_depth_matches_python(text: str, limit: int) -> None:
+    from dojang.core.encoding import _depth_exceeds_python
+
+    assert _speedups.json_depth_exceeds(text, limit) is _depth_exceeds_python(text, limit)
+
+
+def test_brackets_inside_strings_do_not_count() -> None:
+    from dojang.core.encoding import MAX_JSON_DEPTH, loads_strict
+
+    quoted = '["' + "[" * (MAX_JSON_DEPTH + 10) + '\\"' + '"]'
+    assert loads_strict(quoted) == ["[" * (MAX_JSON_DEPTH + 10) + '"']
+    with pytest.raises(MalformedError, match="nested deeper"):
+        loads_strict("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+    assert loads_strict("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
