@@ -29,6 +29,16 @@ import click
 
 from dojang.adapters.catalogue_files import load_catalogue
 from dojang.adapters.registry import SyntheticRegistry
+from dojang.cli._bench_log import (
+    DEFAULT_AUDIT_ENTRIES,
+    DEFAULT_PROOF_LOG,
+    LOG_ROWS,
+    LogParams,
+    anchor_row,
+    audit_row,
+    log_setups,
+)
+from dojang.cli._bench_op import Op
 from dojang.core.catalogue import DocumentKind
 from dojang.core.crypto import SigningKey, generate_key
 from dojang.core.sdjwt import KbExpectation, verify
@@ -37,7 +47,7 @@ from dojang.roles.issuer import Issuer
 from dojang.roles.verifier import TrustedKey, TrustList, Verifier
 from dojang.roles.wallet import present_claims
 
-__all__ = ["BASELINES", "REFERENCE_OF", "ROWS", "bench", "run_bench"]
+__all__ = ["ALL_ROWS", "BASELINES", "REFERENCE_OF", "ROWS", "bench", "run_bench"]
 
 #: Each row's name and the raw ES256 row it is quoted against (itself for the raw rows).
 BASELINES: dict[str, str] = {
@@ -56,6 +66,9 @@ REFERENCE_OF: dict[str, str] = {
     "verifier_pipeline_kb": "ref_sdjwt_verify_kb",
 }
 ROWS = tuple(BASELINES)
+#: Every row ``--only`` accepts: the credential rows, then the log rows (measured on one core only:
+#: the log has one sequencer), the audit and the computed anchoring row.
+ALL_ROWS = (*ROWS, *LOG_ROWS, "log_audit", "anchor_tx_per_million_issuances")
 
 KIND_ID = "resident-register-copy"
 HOUSEHOLD_SIZE = 4
@@ -65,16 +78,7 @@ ISS = "https://gov24.example/agency/jumin"
 #: The raw sign/verify input: about the size of a JWS signing input of a small credential.
 MESSAGE = b"e" * 300
 _BATCH = 8
-_WARM_UP = 5
 _SETUP_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Op:
-    """One prepared operation: ``run`` is what the timed loop calls."""
-
-    run: Callable[[], object]
-    disclosures: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,30 +132,30 @@ def _disclosures(sd_jwt: str) -> int:
     return sd_jwt.count("~") - 1
 
 
-def _es256_sign() -> _Op:
+def _es256_sign() -> Op:
     key = generate_key("ES256", os.urandom)
-    return _Op(lambda: key.sign(MESSAGE))
+    return Op(lambda: key.sign(MESSAGE))
 
 
-def _es256_verify() -> _Op:
+def _es256_verify() -> Op:
     key = generate_key("ES256", os.urandom)
     public, signature = key.public, key.sign(MESSAGE)
-    return _Op(lambda: public.verify(MESSAGE, signature))
+    return Op(lambda: public.verify(MESSAGE, signature))
 
 
-def _sdjwt_issue() -> _Op:
+def _sdjwt_issue() -> Op:
     fixture = _fixture()
-    return _Op(fixture.issue, _disclosures(fixture.issue()))
+    return Op(fixture.issue, _disclosures(fixture.issue()))
 
 
-def _sdjwt_verify_kb() -> _Op:
+def _sdjwt_verify_kb() -> Op:
     fixture = _fixture()
     text, key, now = fixture.presentation(), fixture.issuer.key.public, fixture.iat
     expect = KbExpectation(AUDIENCE, NONCE)
-    return _Op(lambda: verify(text, issuer_key=key, now=now, kb=expect), _disclosures(text))
+    return Op(lambda: verify(text, issuer_key=key, now=now, kb=expect), _disclosures(text))
 
 
-def _verifier_pipeline_kb() -> _Op:
+def _verifier_pipeline_kb() -> Op:
     fixture = _fixture()
     text, now = fixture.presentation(), fixture.iat
     trust = TrustList([TrustedKey(ISS, fixture.issuer.key.public)])
@@ -159,7 +163,7 @@ def _verifier_pipeline_kb() -> _Op:
     verdict = verifier.verify(text, now=now, audience=AUDIENCE, nonce=NONCE)
     if not verdict.valid:
         raise DojangError(f"the bench presentation does not verify: {verdict.failed}")
-    return _Op(lambda: verifier.verify(text, now=now, audience=AUDIENCE, nonce=NONCE), _disclosures(text))
+    return Op(lambda: verifier.verify(text, now=now, audience=AUDIENCE, nonce=NONCE), _disclosures(text))
 
 
 def _reference() -> ModuleType:
@@ -167,20 +171,20 @@ def _reference() -> ModuleType:
     return importlib.import_module("dojang.cli._bench_ref")
 
 
-def _ref_issue() -> _Op:
+def _ref_issue() -> Op:
     fixture = _fixture()
     run, count = _reference().ref_issue_op(fixture.payload(), fixture.kind.selective_paths())
-    return _Op(run, count)
+    return Op(run, count)
 
 
-def _ref_verify_kb() -> _Op:
+def _ref_verify_kb() -> Op:
     fixture = _fixture()
     sd = fixture.kind.selective_paths()
     run, count = _reference().ref_verify_op(fixture.payload(), sd, aud=AUDIENCE, nonce=NONCE)
-    return _Op(run, count)
+    return Op(run, count)
 
 
-_SETUPS: dict[str, Callable[[], _Op]] = {
+_SETUPS: dict[str, Callable[[], Op]] = {
     "es256_sign_raw": _es256_sign,
     "es256_verify_raw": _es256_verify,
     "sdjwt_issue": _sdjwt_issue,
@@ -196,15 +200,15 @@ def reference_available() -> bool:
     return importlib.util.find_spec("sd_jwt") is not None
 
 
-def _timed(run: Callable[[], object], seconds: float) -> tuple[int, float, float]:
+def _timed(run: Callable[[], object], seconds: float, batch: int = _BATCH) -> tuple[int, float, float]:
     """Run ``run`` for ``seconds``: the count, and the start and end on the system-wide monotonic clock."""
     count = 0
     start = end = time.monotonic()
     deadline = start + seconds
     while end < deadline:
-        for _ in range(_BATCH):
+        for _ in range(batch):
             run()
-        count += _BATCH
+        count += batch
         end = time.monotonic()
     return count, start, end
 
@@ -219,6 +223,7 @@ class _Reply:
     end: float = 0.0
     cpu: float = 0.0
     disclosures: int | None = None
+    extra: dict[str, Any] | None = None
 
 
 def _next_task(inbox: Queue[Any]) -> Any:
@@ -238,10 +243,10 @@ def _worker(inbox: Queue[Any], outbox: Queue[Any], barrier: threading.Barrier) -
     # tell this bench's CPU use from everybody else's over one contiguous window.
     reported = 0.0
     while (task := _next_task(inbox)) is not None:
-        name, seconds = task
+        name, seconds, params = task
         try:
-            op = _SETUPS[name]()
-            for _ in range(_WARM_UP):
+            op = _setup(name, params)
+            for _ in range(op.warm_up):
                 op.run()
         except Exception as exc:  # noqa: BLE001 - any failure is reported to the parent, which raises it
             barrier.abort()
@@ -252,10 +257,19 @@ def _worker(inbox: Queue[Any], outbox: Queue[Any], barrier: threading.Barrier) -
         except threading.BrokenBarrierError:
             outbox.put(_Reply(error=f"{name}: another worker failed to set up"))
             continue
-        count, start, end = _timed(op.run, seconds)
+        try:
+            count, start, end = _timed(op.run, seconds, op.batch)
+        finally:
+            if op.close is not None:
+                op.close()
         used = time.process_time()
-        outbox.put(_Reply(None, count, start, end, used - reported, op.disclosures))
+        outbox.put(_Reply(None, count * op.per_run, start, end, used - reported, op.disclosures, op.extra))
         reported = used
+
+
+def _setup(name: str, params: LogParams) -> Op:
+    log = log_setups().get(name)
+    return log(params) if log is not None else _SETUPS[name]()
 
 
 def _cpu_jiffies() -> tuple[int, int] | None:
@@ -309,10 +323,10 @@ class _Workers:
                 process.terminate()
                 process.join()
 
-    def measure(self, name: str, seconds: float) -> dict[str, Any]:
+    def measure(self, name: str, seconds: float, params: LogParams | None = None) -> dict[str, Any]:
         before = self.mark
         for inbox in self.inboxes:
-            inbox.put((name, seconds))
+            inbox.put((name, seconds, params or LogParams(seconds=seconds)))
         replies: list[_Reply] = [self.outbox.get(timeout=_SETUP_TIMEOUT + seconds + 60) for _ in self.inboxes]
         after = self.mark = _cpu_jiffies()
         errors = [reply.error for reply in replies if reply.error is not None]
@@ -324,6 +338,7 @@ class _Workers:
         row.update(ops=count, seconds=round(wall, 3))
         if replies[0].disclosures is not None:
             row["disclosures"] = replies[0].disclosures
+        row.update(replies[0].extra or {})
         other = _other_load(before, after, sum(reply.cpu for reply in replies))
         if other is not None:
             row["other_load"] = other
@@ -339,7 +354,9 @@ def _with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rate = {(row["name"], row["cores"]): row["ops_per_s"] for row in rows}
     for row in rows:
         name, cores = row["name"], row["cores"]
-        base = rate.get((BASELINES[name], cores))
+        if row.get("computed"):
+            continue
+        base = rate.get((BASELINES.get(name, ""), cores))
         if base:
             row["ratio"] = round(row["ops_per_s"] / base, 4)
         ref = rate.get((REFERENCE_OF.get(name, ""), cores))
@@ -352,25 +369,51 @@ def _with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_bench(
-    seconds: float, cores: list[int], *, progress: Callable[[str], None] = _quiet
+    seconds: float,
+    cores: list[int],
+    *,
+    only: Sequence[str] = (),
+    proof_log: int = DEFAULT_PROOF_LOG,
+    audit_entries: int = DEFAULT_AUDIT_ENTRIES,
+    progress: Callable[[str], None] = _quiet,
 ) -> list[dict[str, Any]]:
-    """Measure every row at every core count; the reference rows only where ``sd_jwt`` is installed.
+    """Measure every row (or the ``only`` ones) at every core count; log rows on one core only.
 
     Each row is ``{"name", "cores", "ops_per_s", ...}`` plus ``ratio`` to the raw ES256 rate of the
-    same core count, ``vs_ref`` (dojang ÷ reference), ``scaling`` (÷ the 1-core rate), ``disclosures``.
+    same core count, ``vs_ref`` (dojang ÷ reference), ``scaling`` (÷ the 1-core rate), ``disclosures``;
+    the log rows add their own keys (see docs/benchmarks.md). The reference rows run only where
+    ``sd_jwt`` is installed.
     """
     if not seconds > 0:
         raise InputError(f"seconds per measurement must be positive, not {seconds}")
     if not cores or any(n < 1 for n in cores):
         raise InputError(f"core counts must be at least 1, not {cores}")
-    names = [name for name in ROWS if reference_available() or not name.startswith("ref_")]
+    unknown = sorted(set(only) - set(ALL_ROWS))
+    if unknown:
+        raise InputError(f"no bench row named {', '.join(unknown)} (known: {', '.join(ALL_ROWS)})")
+    if proof_log < 1 or audit_entries < 1:
+        raise InputError("the proof log and the audited log need at least 1 entry")
+    chosen = [name for name in ALL_ROWS if not only or name in only]
+    if "anchor_tx_per_million_issuances" in chosen and "sdjwt_issue" not in chosen:
+        chosen.insert(0, "sdjwt_issue")  # the anchoring row is computed from the issuance rate
+    names = [name for name in chosen if reference_available() or not name.startswith("ref_")]
+    params = LogParams(proof_log=proof_log, audit_entries=audit_entries, seconds=seconds)
     rows: list[dict[str, Any]] = []
-    for n in dict.fromkeys(cores):
+    logs = [name for name in names if name in LOG_ROWS]
+    for n in dict.fromkeys([*cores, *([1] if logs else [])]):
+        measured = [name for name in names if (name in _SETUPS and n in cores) or (n == 1 and name in logs)]
+        if not measured:
+            continue
         progress(f"starting {n} worker process(es)")
         with _Workers(n) as workers:
-            for name in names:
+            for name in measured:
                 progress(f"measuring {name} on {n} core(s) for {seconds:g} s")
-                rows.append(workers.measure(name, seconds))
+                rows.append(workers.measure(name, seconds, params))
+    if "log_audit" in names:
+        progress(f"measuring log_audit: building a log of {audit_entries:,} entries, then replaying it")
+        rows.append(audit_row(audit_entries))
+    if "anchor_tx_per_million_issuances" in names:
+        rows += [anchor_row(row) for row in list(rows) if row["name"] == "sdjwt_issue"]
     return _with_ratios(rows)
 
 
@@ -401,13 +444,14 @@ def _cell(value: Any, spec: str) -> str:
 
 
 def table(rows: Iterable[dict[str, Any]]) -> list[str]:
-    """The human table: rate, ratio to raw ES256, ratio to the reference, scaling, disclosures."""
+    """The human table: rate, ratio to raw ES256, ratio to the reference, scaling, disclosures; then notes."""
+    rows = list(rows)
     lines = [
-        f"{'row':<22}{'cores':>6}{'ops/s':>12}{'× raw':>9}{'× ref':>8}{'scaling':>9}{'disclosures':>13}"
+        f"{'row':<32}{'cores':>6}{'ops/s':>12}{'× raw':>9}{'× ref':>8}{'scaling':>9}{'disclosures':>13}"
         f"{'other load':>12}",
     ]
     lines.extend(
-        f"{row['name']:<22}{row['cores']:>6}{row['ops_per_s']:>12,.0f}"
+        f"{row['name']:<32}{row['cores']:>6}{_rate(row):>12}"
         f"{_cell(row.get('ratio'), '.3f'):>9}{_cell(row.get('vs_ref'), '.2f'):>8}"
         f"{_cell(row.get('scaling'), '.2f'):>9}{_cell(row.get('disclosures'), 'd'):>13}"
         f"{_cell(row.get('other_load'), '.0%'):>12}"
@@ -420,7 +464,35 @@ def table(rows: Iterable[dict[str, Any]]) -> list[str]:
         "scaling: ÷ the same row on 1 core",
         "other load: share of the machine's CPU used by other processes during the row (lowers the rates)",
     ]
+    lines += [note for row in rows if (note := _log_note(row))]
     return lines
+
+
+def _rate(row: dict[str, Any]) -> str:
+    return "" if row.get("computed") else format(row["ops_per_s"], ",.0f")
+
+
+def _log_note(row: dict[str, Any]) -> str:
+    name = row["name"]
+    if name == "log_integrate":
+        return (
+            f"log_integrate: leaves/s from pending to integrated, batches of {row['batch']:,}, SQLite;"
+            f" appending them as pending ran at {row['append_per_s']:,}/s"
+        )
+    if name == "log_inclusion_proof":
+        return f"log_inclusion_proof: proofs/s from SQLite tiles, random leaves of {row['log_size']:,}"
+    if name == "log_audit":
+        return (
+            f"log_audit: {row['ops']:,} entries replayed in {row['seconds']:.1f} s,"
+            f" peak RSS {row['peak_rss_mb']:.0f} MB ({row['start_rss_mb']:.0f} MB before replaying)"
+        )
+    if name == "anchor_tx_per_million_issuances":
+        return (
+            f"anchor_tx_per_million_issuances: {row['tx_per_million']:.0f} transactions"
+            f" on {row['cores']} core(s) (one per {row['interval_s']:g} s checkpoint interval"
+            f" at {row['issue_rate']:,.0f} issuances/s)"
+        )
+    return ""
 
 
 def _default_cores() -> list[int]:
@@ -442,10 +514,31 @@ def _default_cores() -> list[int]:
     multiple=True,
     help="Worker processes per measurement; repeat for several (default: 1 and every core).",
 )
-def bench(as_json: bool, seconds: float, cores: Sequence[int]) -> None:
-    """Measure issuance and verification rates next to raw ES256 sign and verify, same machine, same run."""
+@click.option(
+    "--only",
+    type=click.Choice(ALL_ROWS),
+    multiple=True,
+    help="Measure only this row; repeat for several (default: every row).",
+)
+@click.option(
+    "--audit-entries",
+    type=click.IntRange(min=1),
+    default=DEFAULT_AUDIT_ENTRIES,
+    show_default=True,
+    help="Entries in the log that log_audit builds (not timed) and then replays (timed).",
+)
+def bench(
+    as_json: bool, seconds: float, cores: Sequence[int], only: Sequence[str], audit_entries: int
+) -> None:
+    """Measure issuance, verification and log rates beside raw ES256 sign and verify, same machine and run."""
     chosen = list(cores) or _default_cores()
-    rows = run_bench(seconds, chosen, progress=lambda message: click.echo(message, err=True))
+    rows = run_bench(
+        seconds,
+        chosen,
+        only=only,
+        audit_entries=audit_entries,
+        progress=lambda message: click.echo(message, err=True),
+    )
     info = machine()
     if as_json:
         click.echo(json.dumps({"results": rows, "machine": info}, indent=2))

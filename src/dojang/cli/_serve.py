@@ -1,0 +1,136 @@
+"""``dojang serve``: the HTTP services (the log as C2SP tlog-tiles, OpenAPI at /openapi.json) under uvicorn.
+
+uvicorn runs with uvloop and httptools: with the default asyncio loop each request stalled 44 ms
+(DESIGN.md §7). One worker serves the app built here; more workers run uvicorn's factory mode, each
+process calling ``dojang.api:app_from_env`` with the data directory passed in ``$DOJANG_DATA_DIR``.
+uvicorn handles SIGTERM and SIGINT: it stops accepting, finishes open requests, then the store closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import click
+import uvicorn
+
+from dojang.adapters.settings import DATA_DIR_ENV, Settings
+from dojang.adapters.storage import ScanningLogStore, open_store
+from dojang.api import LOG_DB_ENV, LOG_ORIGIN_ENV, create_app, log_location
+from dojang.errors import ConfigError
+
+__all__ = ["serve"]
+
+_FACTORY = "dojang.api:app_from_env"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind now, so that a taken port or an unknown host is a clear error (exit 2), not a log line."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            hint="choose another --port or stop the other server",
+        ) from None
+    return sock
+
+
+@click.command("serve")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data directory (default: $DOJANG_DATA_DIR or ~/.local/share/dojang).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (only this one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (uvicorn)."
+)
+def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
+    """Serve the transparency log (C2SP tlog-tiles) and the OpenAPI schema over HTTP until stopped.
+
+    The log store is DATA/log.db (SQLite, created on first use), or $DOJANG_LOG_DB (e.g. a
+    postgresql:// URL). Stop with Ctrl-C or SIGTERM.
+    """
+    settings = Settings.from_env(os.environ, data_dir=data_dir)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create data directory {settings.data_dir}: {exc.strerror}") from None
+    # Opening creates and migrates the store, so a fresh data directory is ready before we listen.
+    location = log_location(os.environ, settings.data_dir)
+    store = open_store(location)
+    try:
+        sock = _listen(host, port)
+    except BaseException:
+        store.close()
+        raise
+    shown = location if isinstance(location, Path) else f"${LOG_DB_ENV}"
+    click.echo(f"dojang serve: http://{host}:{sock.getsockname()[1]} (log store: {shown})", err=True)
+    with contextlib.closing(sock), _stopped_by_signals():
+        if workers == 1:
+            _run_one(store, sock)
+            return
+        store.close()
+        # Each worker process opens the store itself and finds the data directory here; they share
+        # the socket bound above (by its descriptor), so the port is the one just printed.
+        os.environ[DATA_DIR_ENV] = str(settings.data_dir.resolve())
+        uvicorn.run(
+            _FACTORY,
+            fd=sock.fileno(),
+            workers=workers,
+            factory=True,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            server_header=False,
+        )
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Make SIGTERM and SIGINT end the command with exit 0 once uvicorn has shut down gracefully.
+
+    uvicorn catches both while it runs and, after a graceful shutdown, raises the signal again under
+    the handler found before it started; by default that kills the process (SIGTERM) or raises
+    KeyboardInterrupt (SIGINT). The stop was asked for and has been done, so these do nothing.
+    """
+    previous = {sig: signal.signal(sig, _stop_done) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_done(_sig: int, _frame: FrameType | None) -> None:
+    return None
+
+
+def _run_one(store: ScanningLogStore, sock: socket.socket) -> None:
+    """One process: the app built here around the open store, which closes when the server stops."""
+    app = create_app(store, origin=os.environ.get(LOG_ORIGIN_ENV) or None, on_shutdown=store.close)
+    config = uvicorn.Config(app, loop="uvloop", http="httptools", lifespan="on", server_header=False)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:
+        raise ConfigError("the server did not start (see the messages above)")
+
+
+if __name__ == "__main__":
+    serve(prog_name="dojang serve")
