@@ -85,7 +85,11 @@ def test_too_large_input_exits_2(demo_dir: Path, process: Invoke) -> None:
 
 
 def test_stdin_is_read_with_a_dash(demo_dir: Path, invoke: Invoke) -> None:
-    result = invoke("verify", "-", *_trust(demo_dir), "--json", input=_credential(demo_dir).read_bytes())
+    # The demo's trust declares a log: a credential on stdin brings its proof with --proof.
+    proof = f"{_credential(demo_dir)}.tlog-proof"
+    result = invoke(
+        "verify", "-", *_trust(demo_dir), "--proof", proof, "--json", input=_credential(demo_dir).read_bytes()
+    )
     assert result.code == 0
     assert json.loads(result.stdout)["valid"] is True
 

@@ -22,12 +22,32 @@ from pathlib import Path
 from dojang.core.encoding import b64url_encode
 from dojang.errors import ConfigError
 
-__all__ = ["CATALOGUE_PATH_ENV", "DATA_DIR_ENV", "PASSPHRASE_ENV", "Settings", "default_data_dir"]
+__all__ = [
+    "CATALOGUE_PATH_ENV",
+    "CHAIN_RPC_ENV",
+    "DATA_DIR_ENV",
+    "DEFAULT_LOG_ORIGIN",
+    "LOG_DB_ENV",
+    "PASSPHRASE_ENV",
+    "LogSettings",
+    "Settings",
+    "default_data_dir",
+]
 
 DATA_DIR_ENV = "DOJANG_DATA_DIR"
 #: Extra directories of document kind files, separated like PATH; ``DATA/catalogue`` is always read.
 CATALOGUE_PATH_ENV = "DOJANG_CATALOGUE_PATH"
 PASSPHRASE_ENV = "DOJANG_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
+#: The log's database: a ``postgresql://`` URL, a ``sqlite:///`` URL or a path (default ``DATA/log.db``).
+LOG_DB_ENV = "DOJANG_LOG_DB"
+#: A JSON-RPC node to anchor on instead of the in-process chain in ``DATA/chain/``.
+CHAIN_RPC_ENV = "DOJANG_CHAIN_RPC"
+CHAIN_KEY_ENV = "DOJANG_CHAIN_KEY"  # hex private key of the anchoring account (JSON-RPC only)
+CHAIN_CONTRACT_ENV = "DOJANG_CHAIN_CONTRACT"  # the LogAnchor contract's address (JSON-RPC only)
+LOG_ORIGIN_ENV = "DOJANG_LOG_ORIGIN"
+ANCHOR_INTERVAL_ENV = "DOJANG_ANCHOR_INTERVAL"
+CONFIRMATIONS_ENV = "DOJANG_ANCHOR_CONFIRMATIONS"
+DEFAULT_LOG_ORIGIN = "dojang.example/log"
 _KEK_BYTES = 32
 _MAX_PASSPHRASE_FILE = 4096
 
@@ -42,6 +62,38 @@ def default_data_dir(environ: Mapping[str, str]) -> Path:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """The transparency log: where it is stored, which chain anchors it, and how often."""
+
+    db: str | None = None
+    chain_rpc: str | None = None
+    chain_key: str | None = None
+    chain_contract: str | None = None
+    origin: str = DEFAULT_LOG_ORIGIN
+    interval: float = 60.0
+    confirmations: int = 3
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> LogSettings:
+        try:
+            interval = float(environ.get(ANCHOR_INTERVAL_ENV) or 60.0)
+            confirmations = int(environ.get(CONFIRMATIONS_ENV) or 3)
+        except ValueError:
+            raise ConfigError(f"{ANCHOR_INTERVAL_ENV} and {CONFIRMATIONS_ENV} must be numbers") from None
+        if interval < 0 or confirmations < 1:
+            raise ConfigError(f"{ANCHOR_INTERVAL_ENV} must be ≥ 0 and {CONFIRMATIONS_ENV} ≥ 1")
+        return cls(
+            db=environ.get(LOG_DB_ENV) or None,
+            chain_rpc=environ.get(CHAIN_RPC_ENV) or None,
+            chain_key=environ.get(CHAIN_KEY_ENV) or None,
+            chain_contract=environ.get(CHAIN_CONTRACT_ENV) or None,
+            origin=environ.get(LOG_ORIGIN_ENV) or DEFAULT_LOG_ORIGIN,
+            interval=interval,
+            confirmations=confirmations,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where state lives and how private keys at rest are unlocked."""
 
@@ -49,6 +101,7 @@ class Settings:
     passphrase_file: Path | None = None
     passphrase_env: str | None = None
     catalogue_path: tuple[Path, ...] = ()
+    log: LogSettings = LogSettings()
 
     @classmethod
     def from_env(
@@ -63,11 +116,22 @@ class Settings:
             passphrase_file=passphrase_file,
             passphrase_env=environ.get(PASSPHRASE_ENV) or None,
             catalogue_path=tuple(Path(p) for p in environ.get(CATALOGUE_PATH_ENV, "").split(os.pathsep) if p),
+            log=LogSettings.from_env(environ),
         )
 
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def log_db(self) -> str | Path:
+        """``$DOJANG_LOG_DB`` when set, else ``DATA/log.db``."""
+        return self.log.db if self.log.db else self.data_dir / "log.db"
+
+    @property
+    def chain_dir(self) -> Path:
+        """The in-process chain's state (used when no JSON-RPC node is configured)."""
+        return self.data_dir / "chain"
 
     @property
     def trust_dir(self) -> Path:

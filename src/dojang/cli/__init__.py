@@ -21,7 +21,9 @@ from dojang.cli._context import Cli
 from dojang.cli._demo import demo
 from dojang.cli._issue import issue, present
 from dojang.cli._keys import keys
+from dojang.cli._log import anchor, log
 from dojang.cli._messages import Lang, detect_lang, text
+from dojang.cli._serve import serve
 from dojang.cli._verify import verify
 from dojang.errors import DojangError
 
@@ -105,6 +107,9 @@ cli.add_command(present)
 cli.add_command(verify)
 cli.add_command(demo)
 cli.add_command(bench)
+cli.add_command(log)
+cli.add_command(anchor)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import click
 from dojang.adapters.catalogue_files import load_catalogue
 from dojang.adapters.keystore import KeyStore
 from dojang.adapters.settings import Settings
+from dojang.cli._logsvc import LogParts, open_log
 from dojang.cli._messages import Lang
 from dojang.core.catalogue import Catalogue
 from dojang.errors import InputError, MalformedError, TooLargeError
@@ -75,6 +76,18 @@ class State:
     @functools.cached_property
     def catalogue(self) -> Catalogue:
         return load_catalogue(self.settings.catalogue_dirs)
+
+    @functools.cached_property
+    def log(self) -> LogParts:
+        """The log service (opened on first use) and its chain."""
+        return open_log(self.settings, self.keys)
+
+    def close(self) -> None:
+        """Release the log's store and chain, if they were opened."""
+        parts = self.__dict__.pop("log", None)
+        if parts is not None:
+            parts[0].store.close()
+            parts[1].close()
 
 
 def _notice(message: str) -> None:

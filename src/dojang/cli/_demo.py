@@ -18,16 +18,21 @@ from typing import Any
 
 import click
 
+from dojang.adapters.anchor import InProcessChain
+from dojang.adapters.log_files import export_tiles, read_log_trust
 from dojang.adapters.registry import Citizen, SyntheticRegistry
 from dojang.adapters.trust_files import read_trust, write_trust
 from dojang.cli._context import State, cli_of, open_state, write_output
 from dojang.cli._issue import check_bound_to, issue_credential, registry_claims
 from dojang.cli._keys import DEFAULT_ISS, publish_trust
+from dojang.cli._log import prove_credential
+from dojang.cli._logsvc import publish_log_trust
 from dojang.cli._messages import Lang, check_name, text
 from dojang.cli._render import verdict_lines
 from dojang.cli._verify import CLI_KB_MAX_AGE
 from dojang.core.crypto import generate_key, parse_jws
 from dojang.core.encoding import b64url_decode, b64url_encode, canonical_json
+from dojang.core.log import parse_tlog_proof
 from dojang.core.sdjwt import parse
 from dojang.errors import ConfigError, InputError
 from dojang.roles.issuer import Issuer
@@ -59,6 +64,12 @@ class _Run:
 
     def say(self, key: str, **values: object) -> None:
         click.echo(text(key, self.lang, **values))
+
+    def write_proof(self, token_path: Path, token: str) -> bytes:
+        """The token's tlog-proof, written beside it as ``*.sd-jwt.tlog-proof``."""
+        proof = prove_credential(self.state.log[0], token).encode()
+        write_output(token_path.with_name(token_path.name + ".tlog-proof"), proof.decode("utf-8"))
+        return proof
 
     def write(self, folder: str, name: str, token: str, meta: dict[str, Any] | None = None) -> Path:
         path = self.out / folder / f"{name}.sd-jwt"
@@ -202,15 +213,44 @@ def _rejected(
     yield "unknown-issuer-key", presented(forged.sd_jwt), _meta(audience, nonce, "issuer-key")
 
 
+def _anchor(run: _Run) -> None:
+    """Integrate, sign a checkpoint, anchor it and wait for its confirmations; show block and tx."""
+    service, chain = run.state.log
+    service.integrate()
+    checkpoint = service.checkpoint()
+    if checkpoint is None:
+        raise ConfigError("the demo's log is empty after issuing")
+    confirmations = run.state.settings.log.confirmations
+    service.anchor_pending(confirmations)
+    if isinstance(chain, InProcessChain):
+        chain.advance(confirmations)
+    service.anchor_pending(confirmations)
+    receipt = service.confirmed(checkpoint.size)
+    if receipt is None:
+        raise ConfigError(f"checkpoint {checkpoint.size} was not anchored with {confirmations} confirmations")
+    run.say("demo_checkpoint", size=checkpoint.size, root=checkpoint.root.hex()[:16])
+    run.say("demo_anchor_line", block=receipt["block"], tx=receipt["tx"], confirmations=confirmations)
+    chain.close()  # the lock on the chain's state is released until the operator needs it again
+
+
+def _tamper_proof(proof: bytes) -> bytes:
+    """Flip one bit of the first proof hash, keeping the file well-formed."""
+    parsed = parse_tlog_proof(proof)
+    first = bytes([parsed.hashes[0][0] ^ 1]) + parsed.hashes[0][1:]
+    return type(parsed)(parsed.index, (first, *parsed.hashes[1:]), parsed.checkpoint, parsed.extra).encode()
+
+
 def _meta(audience: str, nonce: str, expected: str) -> dict[str, Any]:
     return {"audience": audience, "nonce": nonce, "expected_failure": expected}
 
 
 def _verify_genuine(
-    run: _Run, verifier: Verifier, label: str, token: str, *, audience: str | None, nonce: str | None
+    run: _Run, verifier: Verifier, path: Path, token: str, *, audience: str | None, nonce: str | None
 ) -> None:
     """A credential gets one summary line; a presentation its full verdict and what it disclosed."""
-    verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce)
+    label = str(path.relative_to(run.out))
+    proof = _proof_beside(path)
+    verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce, proof=proof)
     if verdict.valid and audience is None:
         click.echo(f" ✓ {label}: {text('valid', run.lang)} ({len(verdict.checks)} checks)")
         return
@@ -221,8 +261,16 @@ def _verify_genuine(
         run.surprises.append(label)
 
 
-def _verify_rejected(run: _Run, verifier: Verifier, name: str, token: str, meta: dict[str, Any]) -> None:
-    verdict = verifier.verify(token, now=int(time.time()), audience=meta["audience"], nonce=meta["nonce"])
+def _proof_beside(path: Path) -> bytes | None:
+    beside = path.with_name(path.name + ".tlog-proof")
+    return beside.read_bytes() if beside.is_file() else None
+
+
+def _verify_rejected(run: _Run, verifier: Verifier, path: Path, token: str, meta: dict[str, Any]) -> None:
+    name = str(path.relative_to(run.out))
+    verdict = verifier.verify(
+        token, now=int(time.time()), audience=meta["audience"], nonce=meta["nonce"], proof=_proof_beside(path)
+    )
     click.echo(f" • {name}")
     run.say(
         "demo_expect", check=f"{meta['expected_failure']} ({check_name(meta['expected_failure'], run.lang)})"
@@ -252,29 +300,55 @@ def _story(run: _Run) -> None:
     click.echo(f"   kid {holder.kid}")
     run.say("demo_step_issue")
     _issue_all(run, registry, citizen, dict(holder.public_key().jwk))
+    run.say("demo_step_log")
+    _anchor(run)
+    for kind_id, token in run.credentials.items():
+        proof = run.write_proof(run.out / "credentials" / f"{kind_id}.sd-jwt", token)
+        write_output(run.out / "log" / f"{kind_id}.sd-jwt.tlog-proof", proof.decode("utf-8"))
+    log_key = run.state.log[0].signer.verifier
+    publish_log_trust(run.state.settings, log_key, run.out / "trust", tiles="../log")
+    click.echo(f"   → {run.out / 'trust' / 'log.json'}, {run.out / 'credentials'}/*.sd-jwt.tlog-proof")
     run.say("demo_step_present")
     made = _presentations(run, citizen)
-    # The verifier reads the trust list back from the published file, as an outsider would.
+    for name, (_, _, token) in made.items():
+        run.write_proof(run.out / "presentations" / f"{name}.sd-jwt", token)
+    # The verifier reads the trust list back from the published files, as an outsider would.
     verifier = Verifier(
-        trust=read_trust(run.out / "trust"), catalogue=run.state.catalogue, kb_max_age=CLI_KB_MAX_AGE
+        trust=read_trust(run.out / "trust"),
+        catalogue=run.state.catalogue,
+        kb_max_age=CLI_KB_MAX_AGE,
+        log=read_log_trust(run.out / "trust"),
     )
     run.say("demo_step_verify")
     for kind_id, token in run.credentials.items():
-        _verify_genuine(run, verifier, f"credentials/{kind_id}.sd-jwt", token, audience=None, nonce=None)
+        path = run.out / "credentials" / f"{kind_id}.sd-jwt"
+        _verify_genuine(run, verifier, path, token, audience=None, nonce=None)
     for name, (audience, nonce, token) in made.items():
-        _verify_genuine(run, verifier, f"presentations/{name}.sd-jwt", token, audience=audience, nonce=nonce)
+        path = run.out / "presentations" / f"{name}.sd-jwt"
+        _verify_genuine(run, verifier, path, token, audience=audience, nonce=nonce)
     run.say("demo_step_reject")
-    for name, token, meta in list(_rejected(run, citizen, made["bank-name-and-address"])):
-        run.write("rejected", name, token, meta)
-        _verify_rejected(run, verifier, f"rejected/{name}.sd-jwt", token, meta)
+    bank = made["bank-name-and-address"]
+    rejected = list(_rejected(run, citizen, bank))
+    rejected.append(("tampered-proof", bank[2], _meta(bank[0], bank[1], "log-inclusion")))
+    for name, token, meta in rejected:
+        path = run.write("rejected", name, token, meta)
+        if name == "tampered-proof":
+            good = _proof_beside(run.out / "presentations" / "bank-name-and-address.sd-jwt") or b""
+            write_output(path.with_name(path.name + ".tlog-proof"), _tamper_proof(good).decode("utf-8"))
+        _verify_rejected(run, verifier, path, token, meta)
     # The expired example was issued with the same key: republish so the copy matches DATA/trust.
     write_trust(run.out / "trust", run.state.keys.trust_list())
-    log = run.out / "log" / "README"
-    write_output(
-        log, "The transparency log (checkpoints and proofs) arrives with the log work; none is faked here.\n"
-    )
+    # It was logged too: a second checkpoint, anchored; the first one's proofs stay valid through a
+    # consistency proof from the tiles published in log/.
     click.echo()
-    run.say("demo_log", path=log)
+    run.say("demo_step_log_again")
+    _anchor(run)
+    service = run.state.log[0]
+    note = service.store.checkpoint() or b""
+    write_output(run.out / "log" / "checkpoint", note.decode("utf-8"))
+    tiles = export_tiles(service.store, service.store.head().size, run.out / "log")
+    click.echo()
+    run.say("demo_log", path=run.out / "log", tiles=tiles)
 
 
 @click.command()
@@ -292,7 +366,10 @@ def demo(ctx: click.Context, out: Path, passphrase_file: Path | None) -> None:
     run = _Run(
         out, open_state(out / "data", passphrase_file), cli_of(ctx).lang, datetime.datetime.now(datetime.UTC)
     )
-    _story(run)
+    try:
+        _story(run)
+    finally:
+        run.state.close()
     if run.surprises:
         run.say("demo_failed", count=len(run.surprises))
         ctx.exit(1)

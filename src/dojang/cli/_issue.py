@@ -45,11 +45,15 @@ def issue_credential(
     holder_jwk: Mapping[str, Any] | None,
     iss: str = DEFAULT_ISS,
 ) -> IssuedCredential:
-    """Issue with the data directory's active issuer key (created on first use) and republish trust."""
+    """Issue with the data directory's active issuer key (created on first use) and republish trust.
+
+    The issuance entry is durable in the log's pending queue before the credential is returned.
+    """
     record, _ = state.keys.ensure_active("issuer", iss=iss)
     key = state.keys.load(record.kid)
     issuer = Issuer(record.iss or iss, key, state.catalogue, secrets.token_bytes)
     credential = issuer.issue(kind_id, claims, now=now, holder_jwk=holder_jwk)
+    state.log[0].record_issuance(credential.sd_jwt)
     publish_trust(state)
     return credential
 

@@ -45,6 +45,32 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "policy_selective": ("선택 공개", "holder chooses"),
     "policy_never": ("발급하지 않음", "never issued"),
     "validity_days": ("유효 기간 {days}일", "valid for {days} days"),
+    # log
+    "log_empty": ("로그가 비어 있어 체크포인트를 만들지 않았습니다", "the log is empty: no checkpoint"),
+    "log_checkpoint": ("체크포인트: 크기 {size}, 루트 {root}", "checkpoint: size {size}, root {root}"),
+    "log_anchor_queued": (
+        "블록체인 앵커링: 제출 {submitted}건, 확정 {confirmed}건 (나머지는 대기열에서 계속됩니다)",
+        "anchoring: {submitted} submitted, {confirmed} confirmed (the rest continues from the outbox)",
+    ),
+    "audit_label": ("로그 재검증", "replaying the log"),
+    "audit_index": (" (첫 문제 위치: 항목 {index})", " (first bad index {index})"),
+    "audit_failed": (
+        "감사 실패 — 검사 {check}{where}: {message}",
+        "audit FAILED — check {check}{where}: {message}",
+    ),
+    "audit_ok": (
+        "감사 통과: 항목 {size}개, 체크포인트 {checkpoints}개, 블록체인에 앵커된 것 {anchored}개",
+        "audit passed: {size} entries, {checkpoints} checkpoints, {anchored} anchored on chain",
+    ),
+    "anchor_none": ("아직 앵커된 체크포인트가 없습니다", "no checkpoint anchored yet"),
+    "anchor_latest": (
+        "최근 앵커: 크기 {size}, 블록 {block}, 트랜잭션 {tx}, 확인 {confirmations}",
+        "latest anchor: size {size}, block {block}, tx {tx}, confirmations {confirmations}",
+    ),
+    "anchor_pending": (
+        "대기 중: 앵커 {anchor}건, 확정 {confirm}건 (최근 체크포인트 {checkpoint}, 로그 크기 {head})",
+        "pending: {anchor} anchor, {confirm} confirm (latest checkpoint {checkpoint}, log size {head})",
+    ),
     # demo
     "demo_title": (
         "도장 시연: 전자증명서의 발급, 보관, 제출, 검증",
@@ -81,9 +107,25 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "demo_expect": ("   기대한 실패: {check}", "   expected failure: {check}"),
     "demo_ok": ("   → 기대대로 거부됨", "   → rejected as expected"),
     "demo_bad": ("   → 기대와 다름!", "   → NOT as expected!"),
+    "demo_step_log": (
+        "3½. 발급 기록이 투명성 로그에 들어가고, 서명된 체크포인트가 블록체인에 앵커됩니다",
+        "3½. Each issuance is in the transparency log; a signed checkpoint is anchored on the chain",
+    ),
+    "demo_step_log_again": (
+        "7. 이후 발급분까지 담은 새 체크포인트를 앵커합니다 (이전 증명은 일관성 증명으로 계속 유효)",
+        "7. A new checkpoint covering later issuances is anchored (older proofs stay valid by consistency)",
+    ),
+    "demo_checkpoint": (
+        "   체크포인트: 크기 {size}, 루트 {root}…",
+        "   checkpoint: size {size}, root {root}…",
+    ),
+    "demo_anchor_line": (
+        "   블록 {block}, 트랜잭션 {tx} (확인 {confirmations}회)",
+        "   block {block}, transaction {tx} ({confirmations} confirmations)",
+    ),
     "demo_log": (
-        "투명성 로그는 아직 없습니다 (로그 작업과 함께 추가됩니다): {path}",
-        "no transparency log yet (it arrives with the log work): {path}",
+        "투명성 로그: 최근 체크포인트, 증명 파일, 타일 {tiles}개 → {path}",
+        "transparency log: latest checkpoint, proofs and {tiles} tiles → {path}",
     ),
     "demo_done": ("시연 성공: 산출물 {path}", "demo succeeded; artefacts in {path}"),
     "demo_failed": ("시연 실패: {count}건이 기대와 다릅니다", "demo FAILED: {count} item(s) not as expected"),
@@ -109,6 +151,9 @@ _CHECKS: dict[str, tuple[str, str]] = {
     "nonce": ("일회용 값(nonce)", "nonce"),
     "issuer": ("발급자", "issuer"),
     "kind": ("증명서 종류", "document kind"),
+    "log-inclusion": ("투명성 로그 포함", "in the transparency log"),
+    "log-anchored": ("블록체인 앵커", "anchored on chain"),
+    "log-consistency": ("로그 일관성(포크 없음)", "log consistency (no fork)"),
 }
 
 

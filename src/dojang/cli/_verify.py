@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from dojang.adapters.log_files import read_log_trust
 from dojang.adapters.trust_files import read_trust
 from dojang.cli._context import cli_of, open_state, read_input, state_options
 from dojang.cli._render import verdict_lines
@@ -59,6 +60,13 @@ def _dump(document: dict[str, Any]) -> str:
     show_default=True,
     help="Oldest accepted key binding JWT, in seconds.",
 )
+@click.option(
+    "--proof",
+    "proof_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The credential's C2SP tlog-proof (default: FILE.tlog-proof beside it, if present).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @state_options
 @click.pass_context
@@ -70,6 +78,7 @@ def verify(
     audience: str | None,
     nonce: str | None,
     max_age: int,
+    proof_file: Path | None,
     as_json: bool,
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -82,8 +91,12 @@ def verify(
         state = open_state(data_dir, passphrase_file)
         trust_path = trust_dir if trust_dir is not None else state.settings.trust_dir
         token = read_input(file, what="credential")
-        verifier = Verifier(trust=read_trust(trust_path), catalogue=state.catalogue, kb_max_age=max_age)
-        verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce)
+        log = read_log_trust(trust_path)
+        verifier = Verifier(
+            trust=read_trust(trust_path), catalogue=state.catalogue, kb_max_age=max_age, log=log
+        )
+        proof = _read_proof(file, proof_file) if log is not None else None
+        verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce, proof=proof)
     except DojangError as exc:
         if not as_json:
             raise
@@ -92,6 +105,16 @@ def verify(
         ctx.exit(exc.exit_code)
     _show(verdict, verifier.catalogue, as_json=as_json, lang=lang)
     ctx.exit(0 if verdict.valid else 1)
+
+
+def _read_proof(file: str, proof_file: Path | None) -> bytes | None:
+    """``--proof P``, else ``FILE.tlog-proof`` when it exists; None when there is none."""
+    if proof_file is None:
+        beside = Path(f"{file}.tlog-proof")
+        if file == "-" or not beside.is_file():
+            return None
+        proof_file = beside
+    return read_input(str(proof_file), what="tlog-proof").encode("utf-8")
 
 
 def _show(verdict: Verdict, catalogue: Catalogue, *, as_json: bool, lang: str) -> None:

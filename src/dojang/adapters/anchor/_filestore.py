@@ -34,8 +34,9 @@ _ABSENT = object()
 class JournalStore(BaseDB):
     """py-evm's database interface over an in-memory dict persisted as a journal file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self._path = path
+        self._read_only = read_only
         self._values: dict[bytes, bytes] = {}
         # key -> its value at the last commit (or _ABSENT): what rollback() restores.
         self._undo: dict[bytes, object] = {}
@@ -43,6 +44,9 @@ class JournalStore(BaseDB):
 
     def open(self) -> None:
         """Lock the file against a second writer and replay its frames."""
+        if self._read_only:
+            self._open_read_only()
+            return
         self._path.parent.mkdir(parents=True, exist_ok=True)
         handle = self._path.open("a+b")
         try:
@@ -69,6 +73,20 @@ class JournalStore(BaseDB):
             finally:
                 os.close(directory)
         self._file = handle
+
+    def _open_read_only(self) -> None:
+        """Replay the journal without a lock or a write: frames are checksummed and only ever appended,
+        so a concurrent writer at worst leaves a torn last frame, which the replay cuts off."""
+        try:
+            data = self._path.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError(f"no chain journal at {self._path}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read chain journal {self._path}: {exc.strerror}") from None
+        if not data:
+            raise ConfigError(f"the chain journal {self._path} is empty")
+        self._values.clear()
+        self._replay(data)
 
     def close(self) -> None:
         if self._file is not None:

@@ -34,7 +34,7 @@ from dojang.adapters.anchor._contract import (
 from dojang.adapters.anchor._filestore import JournalStore
 from dojang.adapters.anchor._types import ChainBlock, ChainTransaction
 from dojang.core.log import AnchorReceipt, AnchorRecord
-from dojang.errors import DojangError, InputError
+from dojang.errors import ConfigError, DojangError, InputError
 
 __all__ = ["InProcessChain"]
 
@@ -68,13 +68,16 @@ class InProcessChain:
     The contract is deployed from the committed artefact on first use; every anchoring
     transaction is mined at once in its own block, and ``advance(n)`` mines empty blocks.
     A refused transaction (``AnchorRejectedError``) is never mined and leaves the store as it was.
+    With ``read_only`` the journal is read once, without a lock or any write (a verifier's view);
+    submitting or mining then raises ConfigError.
 
     One process owns a state directory at a time (a file lock); ``close()`` releases it. The chain
     has a single block producer, so it never reorganises.
     """
 
-    def __init__(self, state_dir: Path) -> None:
-        self._store = JournalStore(Path(state_dir) / "chain.journal")
+    def __init__(self, state_dir: Path, *, read_only: bool = False) -> None:
+        self._store = JournalStore(Path(state_dir) / "chain.journal", read_only=read_only)
+        self._read_only = read_only
         self._chain: Any = None
         self._lock = threading.RLock()
         self.chain_id = CHAIN_ID
@@ -85,6 +88,7 @@ class InProcessChain:
 
     def submit(self, origin: str, tree_size: int, root: bytes, note_hash: bytes) -> str:
         data = encode_anchor(origin, tree_size, root, note_hash)
+        self._check_writable()
         with self._lock:
             tx = self._sign(_contract_address(), data)
             return "0x" + self._mine(tx).hex()
@@ -120,6 +124,7 @@ class InProcessChain:
 
     def advance(self, blocks: int = 1) -> int:
         """Mine ``blocks`` empty blocks (more confirmations); the new head number."""
+        self._check_writable()
         with self._lock:
             chain = self._open()
             for _ in range(blocks):
@@ -181,10 +186,17 @@ class InProcessChain:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _check_writable(self) -> None:
+        if self._read_only:
+            raise ConfigError("this view of the in-process chain is read-only")
+
     def _open(self) -> Any:
         if self._chain is None:
             self._store.open()
             db = AtomicDB(self._store)
+            if len(self._store) == 0 and self._read_only:
+                self._store.close()
+                raise ConfigError("the in-process chain has no blocks yet: nothing is anchored")
             if len(self._store) == 0:
                 state: dict[Any, Any] = {_SENDER: {"balance": 10**30, "nonce": 0, "code": b"", "storage": {}}}
                 self._chain = _Chain.from_genesis(db, _GENESIS, state)

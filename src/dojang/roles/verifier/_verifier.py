@@ -10,6 +10,7 @@ from dojang.core.catalogue import Catalogue
 from dojang.core.crypto import VerifyKey
 from dojang.core.sdjwt import KbExpectation, Verified, verify
 from dojang.errors import InputError, KindError, NotFoundError, SchemaError, VerificationError
+from dojang.roles.verifier._log import LogTrust, log_checks
 from dojang.roles.verifier._trust import TrustedKey, TrustList
 from dojang.roles.verifier._verdict import Check, Verdict
 
@@ -24,14 +25,23 @@ class Verifier:
     catalogue: Catalogue
     skew: int = 60
     kb_max_age: int = 300
+    #: A trusted transparency log: when set, every input must come with a proof (``log-*`` lines).
+    log: LogTrust | None = None
 
     def verify(
-        self, text: str, *, now: int, audience: str | None = None, nonce: str | None = None
+        self,
+        text: str,
+        *,
+        now: int,
+        audience: str | None = None,
+        nonce: str | None = None,
+        proof: bytes | None = None,
     ) -> Verdict:
         """Every check in order; the first failure ends the run and is the verdict's failed line.
 
         Unreadable input raises InputError (CLI exit 2). With ``audience`` a key binding JWT for that
-        audience (and ``nonce``, when given) is required.
+        audience (and ``nonce``, when given) is required. With a trusted ``log``, ``proof`` (a
+        ``.tlog-proof`` file's bytes) must prove the credential's issuance: three more lines.
         """
         lines: list[Check] = []
         used: list[TrustedKey] = []
@@ -52,6 +62,8 @@ class Verifier:
             result = verify(text, issuer_key=resolve, now=now, skew=self.skew, kb=kb, record=record)
             lines.append(Check("issuer", True, TrustList.check_use(used[-1], result.payload)))
             lines.append(self._check_kind(result))
+            if self.log is not None:
+                log_checks(self.log, text, result.payload, proof, lines)
         except VerificationError as exc:
             lines.append(Check(exc.check, False, exc.message))
             return Verdict(tuple(lines))
