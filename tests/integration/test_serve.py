@@ -265,3 +265,45 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert done.returncode != 0
     assert b"cannot listen" in done.stderr
+
+
+def test_the_sequencer_in_serve_logs_and_anchors_what_is_issued(tmp_path: Path) -> None:
+    """Issuance only records the entry; the running server integrates, checkpoints and anchors it."""
+    data = tmp_path / "live"
+    env = {**_env(), "DOJANG_ANCHOR_INTERVAL": "1"}
+    dojang = [str(Path(sys.executable).with_name("dojang"))]
+    issued = subprocess.run(
+        [*dojang, "issue", "--kind", "resident-register-copy", "--citizen", "C0005", "--holder",
+         "--out", str(tmp_path / "c.sd-jwt"), "--data-dir", str(data)],
+        env=env, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert issued.returncode == 0, issued.stderr
+    port = _free_port()
+    process = subprocess.Popen(
+        [*dojang, "serve", "--data-dir", str(data), "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline, size = time.monotonic() + 60, 0
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            while size < 1 and time.monotonic() < deadline:
+                time.sleep(0.5)
+                try:
+                    response = client.get("/checkpoint")
+                except httpx.TransportError:
+                    continue
+                if response.status_code == 200:
+                    size = int(response.text.splitlines()[1])
+        assert size == 1
+        status = ""
+        while "0 anchor, 0 confirm" not in status and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status = subprocess.run(
+                [*dojang, "--lang", "en", "anchor", "status", "--data-dir", str(data)],
+                env=env, capture_output=True, text=True, timeout=60, check=False,
+            ).stdout  # fmt: skip
+        assert "latest anchor: size 1" in status
+        assert "0 anchor, 0 confirm" in status
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=STOP_SECONDS) == 0

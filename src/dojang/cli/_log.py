@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from dojang.cli._context import State, cli_of, open_state, read_input, state_opt
 from dojang.cli._logsvc import open_chain, publish_log_trust
 from dojang.cli._messages import Lang, text
 from dojang.core.log import Anchor, Checkpoint, NoteVerifier, TlogProof
-from dojang.errors import ConfigError, NotFoundError
+from dojang.errors import ConfigError, NotFoundError, UnavailableError
 from dojang.roles.operator import AuditError, AuditReport, LogService, audit_log
 
 __all__ = ["anchor", "checkpoint_and_anchor", "log", "prove_credential"]
@@ -149,8 +150,13 @@ def status(ctx: click.Context, data_dir: Path | None, passphrase_file: Path | No
     state = open_state(data_dir, passphrase_file)
     try:
         service, _ = state.log
-        service.anchor_pending(state.settings.log.confirmations)
-        found = service.status()
+        try:
+            service.anchor_pending(state.settings.log.confirmations)
+            found = service.status()
+        except UnavailableError:
+            # A running `dojang serve` holds the embedded chain and drives the outbox: only look.
+            chain = open_chain(state.settings, read_only=True)
+            found = LogService(service.store, chain, service.signer, service.origin, time.time).status()
     finally:
         state.close()
     if found.latest is None:

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -19,10 +20,13 @@ from types import FrameType
 import click
 import uvicorn
 
+from dojang.adapters.anchor import InProcessChain
 from dojang.adapters.settings import DATA_DIR_ENV, Settings
 from dojang.adapters.storage import ScanningLogStore, open_store
 from dojang.api import LOG_DB_ENV, LOG_ORIGIN_ENV, create_app, log_location
-from dojang.errors import ConfigError
+from dojang.cli._context import State, open_state
+from dojang.cli._logsvc import publish_log_trust
+from dojang.errors import ConfigError, DojangError
 
 __all__ = ["serve"]
 
@@ -61,11 +65,34 @@ def _listen(host: str, port: int) -> socket.socket:
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (uvicorn)."
 )
-def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
+@click.option(
+    "--sequencer/--no-sequencer",
+    default=True,
+    show_default=True,
+    help="Also run the log's single sequencer here: integrate new entries every second, sign a "
+    "checkpoint at most once per $DOJANG_ANCHOR_INTERVAL seconds and anchor it.",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the passphrase of the log key (default: $DOJANG_KEY_PASSPHRASE or DATA/keys/kek).",
+)
+def serve(
+    *,
+    data_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    sequencer: bool,
+    passphrase_file: Path | None,
+) -> None:
     """Serve the transparency log (C2SP tlog-tiles) and the OpenAPI schema over HTTP until stopped.
 
     The log store is DATA/log.db (SQLite, created on first use), or $DOJANG_LOG_DB (e.g. a
-    postgresql:// URL). Stop with Ctrl-C or SIGTERM.
+    postgresql:// URL). Unless --no-sequencer, this process is also the log's one sequencer, so
+    that every issuance recorded in the store is integrated and anchored within an interval.
+    Stop with Ctrl-C or SIGTERM.
     """
     settings = Settings.from_env(os.environ, data_dir=data_dir)
     try:
@@ -82,7 +109,8 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
         raise
     shown = location if isinstance(location, Path) else f"${LOG_DB_ENV}"
     click.echo(f"dojang serve: http://{host}:{sock.getsockname()[1]} (log store: {shown})", err=True)
-    with contextlib.closing(sock), _stopped_by_signals():
+    running = Sequencer(open_state(data_dir, passphrase_file)) if sequencer else None
+    with contextlib.closing(sock), _stopped_by_signals(), running or contextlib.nullcontext():
         if workers == 1:
             _run_one(store, sock)
             return
@@ -130,6 +158,46 @@ def _run_one(store: ScanningLogStore, sock: socket.socket) -> None:
     server.run(sockets=[sock])
     if not server.started:
         raise ConfigError("the server did not start (see the messages above)")
+
+
+class Sequencer(threading.Thread):
+    """The operator's loop in a background thread: one sequencer per log, errors reported, never fatal.
+
+    An unreachable chain node only delays anchoring (the outbox keeps the work); integration and
+    checkpoints go on.
+    """
+
+    def __init__(self, state: State, period: float = 1.0) -> None:
+        super().__init__(name="dojang-sequencer", daemon=True)
+        self.state, self.period, self._stop_asked = state, period, threading.Event()
+
+    def __enter__(self) -> Sequencer:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop_asked.set()
+        self.join(timeout=30)
+        self.state.close()
+
+    def run(self) -> None:
+        while not self._stop_asked.wait(self.period):
+            try:
+                self.turn()
+            except DojangError as exc:
+                click.echo(f"dojang serve: sequencer: {exc.message}", err=True)
+
+    def turn(self) -> None:
+        service, chain = self.state.log
+        depth = self.state.settings.log.confirmations
+        service.integrate()
+        if service.maybe_checkpoint() is not None:
+            publish_log_trust(self.state.settings, service.signer.verifier, self.state.settings.trust_dir)
+        submitted, _ = service.anchor_pending(depth)
+        if isinstance(chain, InProcessChain) and submitted:
+            # The embedded chain has one block producer (us) and never reorganises: we make its depth.
+            chain.advance(depth)
+            service.anchor_pending(depth)
 
 
 if __name__ == "__main__":
