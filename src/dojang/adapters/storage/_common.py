@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
-from typing import Protocol
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
 
 from dojang.core.log import LogStore, TreeHead
 from dojang.errors import ConfigError, InputError
 
 __all__ = [
+    "Connected",
     "ScanningLogStore",
     "check_integrate",
     "is_run",
@@ -18,6 +23,51 @@ __all__ = [
     "refuse_result",
     "refuse_taken",
 ]
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+_C = TypeVar("_C", bound=_Closable)
+
+
+class Connected(ABC, Generic[_C]):
+    """One connection per store, behind a lock, opened on first use and again after ``close()``.
+
+    Subclasses set ``_conn = None`` and ``_lock`` in their constructor and implement ``_connection``.
+    """
+
+    _conn: _C | None
+    _lock: threading.RLock
+
+    @abstractmethod
+    def _connection(self) -> _C:
+        """The open connection, connecting (and migrating) first when there is none."""
+
+    def _opening(self) -> contextlib.AbstractContextManager[None]:
+        """Where opening errors are translated into dojang errors (nothing extra by default)."""
+        return contextlib.nullcontext()
+
+    def open(self) -> Self:
+        """Open now (creating and migrating the schema), so that errors surface here."""
+        with self._lock, self._opening():
+            self._connection()
+        return self
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 class ScanningLogStore(LogStore, Protocol):

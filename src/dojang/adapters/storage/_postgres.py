@@ -13,7 +13,6 @@ import contextlib
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 import psycopg
@@ -21,6 +20,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from dojang.adapters.storage._common import (
+    Connected,
     check_integrate,
     is_run,
     iter_batches,
@@ -82,7 +82,7 @@ def describe(dsn: str) -> str:
     return f"postgresql://{host}:{port}/{db}"
 
 
-class PostgresLogStore:
+class PostgresLogStore(Connected[Connection]):
     """The log's durable state in one PostgreSQL schema (see the module docstring).
 
     The constructor touches nothing; the connection opens (creating and migrating the schema) on
@@ -107,25 +107,8 @@ class PostgresLogStore:
 
     # -- connection and transactions ---------------------------------------------------------------
 
-    def open(self) -> PostgresLogStore:
-        """Connect now (creating and migrating the schema), so that errors surface here."""
-        with self._lock, self._translated():
-            self._connection()
-        return self
-
-    def __enter__(self) -> PostgresLogStore:
-        return self.open()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+    def _opening(self) -> contextlib.AbstractContextManager[None]:
+        return self._translated()
 
     def _connection(self) -> Connection:
         if self._conn is None or self._conn.closed:

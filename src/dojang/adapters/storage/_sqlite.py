@@ -23,9 +23,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import count
 from pathlib import Path
-from types import TracebackType
 
 from dojang.adapters.storage._common import (
+    Connected,
     check_integrate,
     is_run,
     iter_batches,
@@ -117,7 +117,7 @@ def _translated(path: Path) -> Iterator[None]:
         raise ConfigError(f"{path} cannot be used: {message}") from exc
 
 
-class SqliteLogStore:
+class SqliteLogStore(Connected[sqlite3.Connection]):
     """The log's durable state in one SQLite file (see the module docstring for the durability rules).
 
     The constructor touches nothing; the file is opened (created and migrated) on first use, or by
@@ -134,26 +134,6 @@ class SqliteLogStore:
         return f"SqliteLogStore({str(self.path)!r})"
 
     # -- connection and transactions ---------------------------------------------------------------
-
-    def open(self) -> SqliteLogStore:
-        """Open the file now (creating and migrating it), so that errors surface here."""
-        with self._lock:
-            self._connection()
-        return self
-
-    def __enter__(self) -> SqliteLogStore:
-        return self.open()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
