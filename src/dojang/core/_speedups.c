@@ -184,6 +184,98 @@ done:
     return result;
 }
 
+/* True when data[0..n) is one bracketed JSON array "[...]" whose first '[' is closed by its last
+ * ']', strings skipped: then joining several such texts with ',' inside '[...]' gives an array
+ * whose elements are exactly those texts, one each. */
+static int one_array(const uint8_t *data, Py_ssize_t n)
+{
+    if (n < 2 || data[0] != '[' || data[n - 1] != ']') {
+        return 0;
+    }
+    Py_ssize_t depth = 0;
+    int in_string = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint8_t c = data[i];
+        if (in_string) {
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                in_string = 0;
+            }
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if (c == ']' || c == '}') {
+            if (--depth == 0 && i != n - 1) {
+                return 0;
+            }
+        }
+    }
+    return depth == 0 && !in_string;
+}
+
+PyDoc_STRVAR(decode_all_doc, "decode_disclosures(parts: list[str]) -> tuple[str, list[str]] | None\n\n"
+                             "One JSON text '[d1,d2,...]' of the decoded disclosures and their digests, or\n"
+                             "None when any part is not canonical base64url of a single bracketed array.");
+
+static PyObject *py_decode_disclosures(PyObject *self, PyObject *parts)
+{
+    if (!PyList_Check(parts)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(parts), total = 2;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *part = PyList_GET_ITEM(parts, k);
+        if (!PyUnicode_Check(part) || !PyUnicode_IS_ASCII(part)) {
+            Py_RETURN_NONE;
+        }
+        total += PyUnicode_GET_LENGTH(part) / 4 * 3 + 3 + 1;
+    }
+    uint8_t *buf = PyMem_Malloc((size_t)total);
+    PyObject *digests = PyList_New(count);
+    if (buf == NULL || digests == NULL) {
+        PyMem_Free(buf);
+        Py_XDECREF(digests);
+        return PyErr_NoMemory();
+    }
+    PyObject *result = NULL;
+    Py_ssize_t at = 0;
+    buf[at++] = '[';
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *part = PyList_GET_ITEM(parts, k);
+        const Py_UCS1 *in = PyUnicode_1BYTE_DATA(part);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(part);
+        if (k > 0) {
+            buf[at++] = ',';
+        }
+        Py_ssize_t size = b64url_decode(in, n, buf + at);
+        if (size < 0 || !one_array(buf + at, size)) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        at += size;
+        PyObject *digest = digest_of_ascii(in, n);
+        if (digest == NULL) {
+            goto done;
+        }
+        PyList_SET_ITEM(digests, k, digest);
+    }
+    buf[at++] = ']';
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)buf, at, "strict");
+    if (text == NULL) {
+        PyErr_Clear();
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    result = PyTuple_Pack(2, text, digests);
+    Py_DECREF(text);
+done:
+    PyMem_Free(buf);
+    Py_DECREF(digests);
+    return result;
+}
+
 PyDoc_STRVAR(depth_doc, "json_depth_exceeds(text: str, limit: int) -> bool\n\n"
                         "True when JSON text nests arrays/objects deeper than limit (strings skipped).");
 
@@ -223,6 +315,7 @@ static PyObject *py_json_depth_exceeds(PyObject *self, PyObject *const *args, Py
 }
 
 static PyMethodDef methods[] = {
+    {"decode_disclosures", py_decode_disclosures, METH_O, decode_all_doc},
     {"json_depth_exceeds", (PyCFunction)(void (*)(void))py_json_depth_exceeds, METH_FASTCALL, depth_doc},
     {"digest", py_digest, METH_O, digest_doc},
     {"encode_disclosure", py_encode_disclosure, METH_O, encode_doc},

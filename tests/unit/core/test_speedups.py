@@ -96,3 +96,43 @@ def test_brackets_inside_strings_do_not_count() -> None:
     with pytest.raises(MalformedError, match="nested deeper"):
         loads_strict("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
     assert loads_strict("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+
+
+_JSON_PIECES = st.sampled_from(
+    [
+        '["s","n",1]',
+        '["s",[1,{"a":"]"}]]',
+        '["s","x","\\\\"]"]',
+        "[1]",
+        '["a"],["b"]',
+        " [1]",
+        "[",
+        '["s",{"a":1,"a":2}]',
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_JSON_PIECES, max_size=6))
+def test_decoding_all_disclosures_at_once_equals_one_by_one(texts: list[str]) -> None:
+    from dojang.core.sdjwt._disclosure import Disclosure, decode_disclosures
+
+    parts = [b64url_encode(t.encode()) for t in texts]
+    try:
+        expected: tuple[Disclosure, ...] | type[Exception] = tuple(Disclosure.from_encoded(p) for p in parts)
+    except MalformedError:
+        expected = MalformedError
+    if expected is MalformedError:
+        with pytest.raises(MalformedError):
+            decode_disclosures(parts)
+    else:
+        assert decode_disclosures(parts) == expected
+
+
+def test_one_bracketed_array_per_part_is_required() -> None:
+    # '["a"],["b"]' would split into two elements if joined blindly; the C path refuses it.
+    assert _speedups.decode_disclosures([b64url_encode(b'["a"],["b"]')]) is None
+    assert _speedups.decode_disclosures([b64url_encode(b'["a","]"]')]) == (
+        '[["a","]"]]',
+        [python_digest(b64url_encode(b'["a","]"]'))],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dojang.core.sdjwt._disclosure import Disclosure
+from dojang.core.sdjwt._disclosure import Disclosure, decode_disclosures
 from dojang.errors import MalformedError, TooLargeError
 
 __all__ = ["MAX_DISCLOSURES", "MAX_TOKEN_BYTES", "SdJwt", "parse"]
@@ -50,4 +50,4 @@ def parse(text: str) -> SdJwt:
         raise MalformedError("SD-JWT has an empty issuer-signed JWT")
     if any(not part for part in middle):
         raise MalformedError("SD-JWT has an empty disclosure between two '~'")
-    return SdJwt(jwt, tuple(Disclosure.from_encoded(part) for part in middle), last or None)
+    return SdJwt(jwt, decode_disclosures(middle), last or None)
