@@ -38,6 +38,8 @@ CHECKS = (
     "nonce",
 )
 
+_NUMBERS = (int, float)
+
 #: Called with (check, detail) after each check passes, so a caller can build a verdict line by line.
 Recorder = Callable[[str, str], None]
 Profile = Literal["sd-jwt-vc", "sd-jwt"]
@@ -163,7 +165,7 @@ def _check_claims(claims: Mapping[str, Any], from_disclosure: set[str], profile:
 
 def _number(payload: Mapping[str, Any], name: str) -> int | float | None:
     value = payload.get(name)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+    if value is not None and type(value) not in _NUMBERS:  # JSON numbers only: bool is not one
         raise ValidityPeriodError(f"{name} must be a number of seconds since the epoch")
     return value
 
@@ -187,7 +189,7 @@ def _check_kb(  # noqa: PLR0917 - private helper, called once with every argumen
             raise HolderBindingError("a key binding JWT is required but the presentation has none")
         return None
     cnf = payload.get("cnf")
-    if not isinstance(cnf, Mapping) or "jwk" not in cnf:
+    if not isinstance(cnf, dict) or "jwk" not in cnf:
         raise HolderBindingError("a key binding JWT is present but the credential has no cnf.jwk")
     try:
         holder = verify_key_from_jwk(cnf["jwk"])
@@ -205,7 +207,7 @@ def _check_kb(  # noqa: PLR0917 - private helper, called once with every argumen
     if claims.get("sd_hash") != digest_of(sd.without_kb()):
         raise HolderBindingError("key binding JWT sd_hash does not match this presentation")
     iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
+    if type(iat) not in _NUMBERS:
         raise HolderBindingError("key binding JWT iat must be a number")
     max_age = kb.max_age if kb is not None else None
     if iat > now + skew or (max_age is not None and iat < now - max_age - skew):
