@@ -276,6 +276,30 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(b64_doc, "b64url_decode(text: str) -> bytes | None\n\n"
+                      "The bytes of canonical unpadded base64url text; None for anything else.");
+
+static PyObject *py_b64url_decode(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n / 4 * 3 + 3);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t size = b64url_decode(PyUnicode_1BYTE_DATA(text), n, (uint8_t *)PyBytes_AS_STRING(out));
+    if (size < 0) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    if (_PyBytes_Resize(&out, size) < 0) {
+        return NULL;
+    }
+    return out;
+}
+
 PyDoc_STRVAR(depth_doc, "json_depth_exceeds(text: str, limit: int) -> bool\n\n"
                         "True when JSON text nests arrays/objects deeper than limit (strings skipped).");
 
@@ -316,6 +340,7 @@ static PyObject *py_json_depth_exceeds(PyObject *self, PyObject *const *args, Py
 
 static PyMethodDef methods[] = {
     {"decode_disclosures", py_decode_disclosures, METH_O, decode_all_doc},
+    {"b64url_decode", py_b64url_decode, METH_O, b64_doc},
     {"json_depth_exceeds", (PyCFunction)(void (*)(void))py_json_depth_exceeds, METH_FASTCALL, depth_doc},
     {"digest", py_digest, METH_O, digest_doc},
     {"encode_disclosure", py_encode_disclosure, METH_O, encode_doc},

@@ -20,6 +20,12 @@ _PADDING = (b"", b"", b"==", b"=")
 _TAIL_BITS = {c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
 
 
+try:  # the C decoder for the common case; the Python path below decides, and words, every refusal
+    from dojang.core._speedups import b64url_decode as _c_b64url_decode
+except ImportError:
+    _c_b64url_decode = None  # type: ignore[assignment]
+
+
 def b64url_encode(data: bytes) -> str:
     """Base64url without padding (RFC 7515 §2)."""
     return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
@@ -27,6 +33,14 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str | bytes, *, what: str = "value") -> bytes:
     """Decode base64url without padding; padding, other alphabets or non-canonical tails are malformed."""
+    if _c_b64url_decode is not None and type(text) is str:
+        data = _c_b64url_decode(text)
+        if data is not None:
+            return data
+    return _b64url_decode_python(text, what=what)
+
+
+def _b64url_decode_python(text: str | bytes, *, what: str = "value") -> bytes:
     raw = text.encode("ascii", "replace") if isinstance(text, str) else text
     tail = len(raw) % 4
     try:

@@ -136,3 +136,15 @@ def test_one_bracketed_array_per_part_is_required() -> None:
         '[["a","]"]]',
         [python_digest(b64url_encode(b'["a","]"]'))],
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ABCxyz019-_+/= \n.é", max_size=60))
+def test_c_base64url_refuses_what_python_refuses(text: str) -> None:
+    from dojang.core.encoding import _b64url_decode_python
+
+    try:
+        expected: bytes | None = _b64url_decode_python(text)
+    except MalformedError:
+        expected = None
+    assert _speedups.b64url_decode(text) == expected

@@ -106,8 +106,15 @@ class _Resolver:
         digests = obj["_sd"]
         if type(digests) is not list:
             raise DisclosureError("_sd must be an array of digests")
+        seen, by_digest = self.seen, self.by_digest
         for digest in digests:
-            d = self._take(digest)
+            # _take inlined: this loop runs once per digest of every credential.
+            if type(digest) is not str:
+                raise DisclosureError("a digest must be a string")
+            if digest in seen:
+                raise DisclosureError(f"digest {digest} appears more than once in the credential")
+            seen.add(digest)
+            d = by_digest.get(digest)
             if d is None:
                 continue  # a decoy, or a claim the holder did not disclose
             name = d.name
@@ -207,7 +214,7 @@ def _check_kb(  # noqa: PLR0917 - private helper, called once with every argumen
     if claims.get("sd_hash") != digest_of(sd.without_kb()):
         raise HolderBindingError("key binding JWT sd_hash does not match this presentation")
     iat = claims.get("iat")
-    if type(iat) not in _NUMBERS:
+    if isinstance(iat, bool) or not isinstance(iat, int | float):
         raise HolderBindingError("key binding JWT iat must be a number")
     max_age = kb.max_age if kb is not None else None
     if iat > now + skew or (max_age is not None and iat < now - max_age - skew):
