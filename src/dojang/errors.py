@@ -8,6 +8,8 @@ The tree::
     │   ├── TooLargeError            413 / exit 2   input over a stated size limit
     │   └── SchemaError              422 / exit 2   claims not matching a kind's schema (lists every field)
     ├── NotFoundError                404 / exit 2   a key, kind or record that does not exist
+    ├── ForbiddenError               403 / exit 2   an actor doing what it may not (e.g. issue a kind
+    │                                               it is not accredited for, sign as the operator)
     ├── ConfigError                  500 / exit 2   settings, catalogue files or key store that cannot be used
     ├── UnavailableError             503 / exit 2   a node or server that cannot be reached now (retry later)
     └── VerificationError            422 / exit 1   a readable input that is not valid; names the failed check
@@ -39,6 +41,7 @@ __all__ = [
     "DisclosureError",
     "DojangError",
     "FieldProblem",
+    "ForbiddenError",
     "HeaderError",
     "HolderBindingError",
     "InputError",
@@ -115,6 +118,13 @@ class NotFoundError(DojangError):
     """A key, kind or record that does not exist."""
 
     http_status = 404
+    exit_code = 2
+
+
+class ForbiddenError(DojangError):
+    """The actor may not do this: not accredited for the kind, not the operator, not the owner."""
+
+    http_status = 403
     exit_code = 2
 
 

@@ -93,7 +93,7 @@ def test_the_real_console_script_agrees(demo_dir: Path, process: Invoke) -> None
 def test_the_demo_data_dir_is_a_usable_data_dir(demo_dir: Path, invoke: Invoke) -> None:
     listed = json.loads(invoke("keys", "list", "--json", "--data-dir", str(demo_dir / "data")).stdout)
     purposes = {key["purpose"] for key in listed["keys"] if key["active"]}
-    assert purposes == {"issuer", "holder", "log"}
+    assert purposes == {"issuer", "holder", "log", "operator"}
 
 
 def test_a_rerun_replaces_a_previous_demo_but_not_foreign_files(tmp_path: Path, invoke: Invoke) -> None:

@@ -37,10 +37,11 @@ from dojang.roles.verifier import TrustedKey, TrustList
 
 __all__ = ["PURPOSES", "Alg", "KeyRecord", "KeyStore", "Purpose", "atomic_write"]
 
-Purpose = Literal["issuer", "holder", "log"]
+#: ``operator``: the platform operator's root CA key, which also signs the trust list (P-256).
+Purpose = Literal["issuer", "holder", "log", "operator"]
 Alg = Literal["ES256", "EdDSA"]
-PURPOSES: tuple[Purpose, ...] = ("issuer", "holder", "log")
-_DEFAULT_ALG: dict[Purpose, Alg] = {"issuer": "ES256", "holder": "ES256", "log": "EdDSA"}
+PURPOSES: tuple[Purpose, ...] = ("issuer", "holder", "log", "operator")
+_DEFAULT_ALG: dict[Purpose, Alg] = {"issuer": "ES256", "holder": "ES256", "log": "EdDSA", "operator": "ES256"}
 _INDEX_VERSION = 1
 _MAX_INDEX_BYTES = 16 * 1024 * 1024
 
@@ -208,11 +209,17 @@ class KeyStore:
     # writing
 
     def create(self, purpose: Purpose, *, alg: Alg | None = None, iss: str | None = None) -> KeyRecord:
-        """A new key of ``purpose``; it becomes active only if the purpose has no active key yet."""
+        """A new key of ``purpose``; it becomes active only if the purpose has no active key yet.
+
+        Issuer keys are active per agency: a first key of another ``iss`` (an agency the operator
+        registers in the same data directory) is active too, for its own agency.
+        """
         _check_purpose(purpose, iss)
         with self._locked():
             records = list(self.list())
-            has_active = any(r.purpose == purpose and r.active for r in records)
+            has_active = any(
+                r.purpose == purpose and r.active and (purpose != "issuer" or r.iss == iss) for r in records
+            )
             record = self._new_key(purpose, alg, iss, active=not has_active)
             self._write_index([*records, record])
         return record

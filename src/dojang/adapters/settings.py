@@ -27,8 +27,10 @@ __all__ = [
     "CHAIN_RPC_ENV",
     "DATA_DIR_ENV",
     "DEFAULT_LOG_ORIGIN",
+    "DEFAULT_PUBLIC_URL",
     "LOG_DB_ENV",
     "PASSPHRASE_ENV",
+    "PUBLIC_URL_ENV",
     "LogSettings",
     "Settings",
     "default_data_dir",
@@ -48,6 +50,9 @@ LOG_ORIGIN_ENV = "DOJANG_LOG_ORIGIN"
 ANCHOR_INTERVAL_ENV = "DOJANG_ANCHOR_INTERVAL"
 CONFIRMATIONS_ENV = "DOJANG_ANCHOR_CONFIRMATIONS"
 DEFAULT_LOG_ORIGIN = "dojang.example/log"
+#: The platform's public base URL: status lists are published at ``<it>/statuslists/<id>``.
+PUBLIC_URL_ENV = "DOJANG_PUBLIC_URL"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 _KEK_BYTES = 32
 _MAX_PASSPHRASE_FILE = 4096
 
@@ -102,6 +107,7 @@ class Settings:
     passphrase_env: str | None = None
     catalogue_path: tuple[Path, ...] = ()
     log: LogSettings = LogSettings()
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @classmethod
     def from_env(
@@ -117,6 +123,7 @@ class Settings:
             passphrase_env=environ.get(PASSPHRASE_ENV) or None,
             catalogue_path=tuple(Path(p) for p in environ.get(CATALOGUE_PATH_ENV, "").split(os.pathsep) if p),
             log=LogSettings.from_env(environ),
+            public_url=_public_url(environ),
         )
 
     @property
@@ -150,6 +157,13 @@ class Settings:
         if self.passphrase_env:
             return self.passphrase_env.encode("utf-8")
         return _development_kek(self.keys_dir / "kek", notice)
+
+
+def _public_url(environ: Mapping[str, str]) -> str:
+    url = (environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
+    if not url.startswith(("https://", "http://")) or any(c in url for c in " ?#"):
+        raise ConfigError(f"{PUBLIC_URL_ENV} must be an http(s) base URL without query, found {url!r}")
+    return url
 
 
 def _read_passphrase_file(path: Path) -> bytes:

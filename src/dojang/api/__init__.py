@@ -5,8 +5,10 @@ store named by ``$DOJANG_DATA_DIR`` / ``$DOJANG_LOG_DB`` in each worker process.
 """
 
 from dojang.api._app import LOG_DB_ENV, LOG_ORIGIN_ENV, app_from_env, create_app, log_location
+from dojang.api._issuers import IssuerDirectory
 from dojang.api._log import CHECKPOINT_CACHE, IMMUTABLE_CACHE, PARTIAL_CACHE, LogReader
 from dojang.api._problems import PROBLEM_TYPE, Problem
+from dojang.api._status import StatusService, status_service
 
 __all__ = [
     "CHECKPOINT_CACHE",
@@ -15,9 +17,12 @@ __all__ = [
     "LOG_ORIGIN_ENV",
     "PARTIAL_CACHE",
     "PROBLEM_TYPE",
+    "IssuerDirectory",
     "LogReader",
     "Problem",
+    "StatusService",
     "app_from_env",
     "create_app",
     "log_location",
+    "status_service",
 ]

@@ -10,10 +10,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import dojang
-from dojang.adapters.settings import default_data_dir
+from dojang.adapters.keystore import KeyStore
+from dojang.adapters.settings import Settings, default_data_dir
 from dojang.adapters.storage import open_store
+from dojang.api._issuers import IssuerDirectory, issuers_router
 from dojang.api._log import LogReader, log_router
 from dojang.api._problems import install_problem_handlers, problem_openapi
+from dojang.api._status import StatusService, status_router, status_service
 
 __all__ = ["LOG_DB_ENV", "LOG_ORIGIN_ENV", "app_from_env", "create_app", "log_location"]
 
@@ -26,7 +29,8 @@ _DESCRIPTION = """\
 dojang's public HTTP services. The transparency log is served as C2SP tlog-tiles: static-style
 resources (the signed checkpoint, hash tiles and entry bundles) that any HTTP cache or CDN can
 serve; clients compute inclusion and consistency proofs themselves from the tiles. Errors are
-RFC 9457 problem details (`application/problem+json`).
+RFC 9457 problem details (`application/problem+json`). Each agency's Token Status Lists are served
+at `/statuslists/{id}` (`application/statuslist+jwt`, with `?time=` for the list at a past time).
 """
 
 
@@ -35,11 +39,14 @@ def create_app(
     *,
     origin: str | None,
     on_shutdown: Callable[[], None] | None = None,
+    status: StatusService | None = None,
+    issuers: IssuerDirectory | None = None,
 ) -> FastAPI:
     """The HTTP app serving ``store``'s log.
 
     ``origin`` pins the log this server is for (None: whatever the stored checkpoints say);
-    ``on_shutdown`` runs when the server stops (e.g. the store's ``close`` when the app owns it).
+    ``on_shutdown`` runs when the server stops (e.g. the store's ``close`` when the app owns it);
+    ``status`` adds the agencies' Token Status Lists (``/statuslists/{id}``).
     """
 
     @contextlib.asynccontextmanager
@@ -62,6 +69,10 @@ def create_app(
     install_problem_handlers(app)
     problem_openapi(app)
     app.include_router(log_router(store, origin))
+    if status is not None:
+        app.include_router(status_router(status))
+    if issuers is not None:
+        app.include_router(issuers_router(issuers))
     return app
 
 
@@ -74,4 +85,18 @@ def app_from_env() -> FastAPI:
     """The app for ``$DOJANG_DATA_DIR`` (and ``$DOJANG_LOG_DB``): uvicorn's factory in each worker."""
     environ = os.environ
     store = open_store(log_location(environ, default_data_dir(environ)))
-    return create_app(store, origin=environ.get(LOG_ORIGIN_ENV) or None, on_shutdown=store.close)
+    settings = Settings.from_env(environ)
+    keys = KeyStore(settings.keys_dir, lambda: settings.passphrase(lambda _notice: None))
+    status = status_service(settings, keys)
+
+    def close() -> None:
+        status.close()
+        store.close()
+
+    return create_app(
+        store,
+        origin=environ.get(LOG_ORIGIN_ENV) or None,
+        on_shutdown=close,
+        status=status,
+        issuers=IssuerDirectory(settings.data_dir),
+    )

@@ -23,7 +23,9 @@ from dojang.cli._issue import issue, present
 from dojang.cli._keys import keys
 from dojang.cli._log import anchor, log
 from dojang.cli._messages import Lang, detect_lang, text
+from dojang.cli._operator import operator
 from dojang.cli._serve import serve
+from dojang.cli._status import status
 from dojang.cli._verify import verify
 from dojang.errors import DojangError
 
@@ -110,6 +112,8 @@ cli.add_command(bench)
 cli.add_command(log)
 cli.add_command(anchor)
 cli.add_command(serve)
+cli.add_command(status)
+cli.add_command(operator)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import click
 from dojang.adapters.catalogue_files import load_catalogue
 from dojang.adapters.keystore import KeyStore
 from dojang.adapters.settings import Settings
+from dojang.adapters.storage import SqlStatusStore, open_status_store
 from dojang.cli._logsvc import LogParts, open_log
 from dojang.cli._messages import Lang
 from dojang.core.catalogue import Catalogue
@@ -82,8 +83,16 @@ class State:
         """The log service (opened on first use) and its chain."""
         return open_log(self.settings, self.keys)
 
+    @functools.cached_property
+    def status_store(self) -> SqlStatusStore:
+        """The status lists, in the log's database (opened on first use)."""
+        return open_status_store(self.settings.log_db)
+
     def close(self) -> None:
-        """Release the log's store and chain, if they were opened."""
+        """Release the log's store and chain, and the status store, if they were opened."""
+        status = self.__dict__.pop("status_store", None)
+        if status is not None:
+            status.close()
         parts = self.__dict__.pop("log", None)
         if parts is not None:
             parts[0].store.close()

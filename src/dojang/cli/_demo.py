@@ -22,13 +22,17 @@ from dojang.adapters.anchor import InProcessChain
 from dojang.adapters.log_files import export_tiles, read_log_trust
 from dojang.adapters.registry import Citizen, SyntheticRegistry
 from dojang.adapters.trust_files import read_trust, write_trust
+from dojang.adapters.trust_list_files import read_pki
 from dojang.cli._context import State, cli_of, open_state, write_output
+from dojang.cli._demo_status import REVOKE_REASON, REVOKED_KIND, issue_revoked_copy, publish_demo_status
+from dojang.cli._demo_trust import AGENCY_OF_KIND, operator_step, trust_rejections
 from dojang.cli._issue import check_bound_to, issue_credential, registry_claims
 from dojang.cli._keys import DEFAULT_ISS, publish_trust
 from dojang.cli._log import prove_credential
 from dojang.cli._logsvc import publish_log_trust
 from dojang.cli._messages import Lang, check_name, text
 from dojang.cli._render import verdict_lines
+from dojang.cli._status import status_check_for
 from dojang.cli._verify import CLI_KB_MAX_AGE
 from dojang.core.crypto import generate_key, parse_jws
 from dojang.core.encoding import b64url_decode, b64url_encode, canonical_json
@@ -48,7 +52,7 @@ _OTHER = "https://other-bank.example/accounts"
 _DAY = 86_400
 #: What a previous demo leaves in its output directory, so that a re-run may replace it.
 _MARKER = ".dojang-demo"
-_PARTS = ("data", "trust", "credentials", "presentations", "rejected", "log", _MARKER)
+_PARTS = ("data", "trust", "credentials", "presentations", "rejected", "log", "status", _MARKER)
 
 
 @dataclass
@@ -61,6 +65,7 @@ class _Run:
     now: datetime.datetime
     credentials: dict[str, str] = field(default_factory=dict)
     surprises: list[str] = field(default_factory=list)
+    revoked: str = ""
 
     def say(self, key: str, **values: object) -> None:
         click.echo(text(key, self.lang, **values))
@@ -113,10 +118,18 @@ def _issue_all(run: _Run, registry: SyntheticRegistry, citizen: Citizen, holder_
     today_kinds = registry.kinds_for(citizen.id)
     for kind_id in today_kinds:
         claims = registry_claims(registry, kind_id, citizen.id, run.now, None)
-        credential = issue_credential(run.state, kind_id, claims, now=run.now, holder_jwk=holder_jwk)
+        credential = issue_credential(
+            run.state, kind_id, claims, now=run.now, holder_jwk=holder_jwk, agency=AGENCY_OF_KIND.get(kind_id)
+        )
         run.credentials[kind_id] = credential.sd_jwt
         path = run.write("credentials", kind_id, credential.sd_jwt)
         click.echo(f"   {credential.kind.title(run.lang)} → {path}")
+    # One more 등본 copy, revoked: kept out of credentials/ (all genuine and valid), shown in rejected/.
+    run.revoked = issue_revoked_copy(
+        run.state, registry, citizen.id, run.now, holder_jwk, agency=AGENCY_OF_KIND.get(REVOKED_KIND)
+    )
+    status_dir = publish_demo_status(run.state, run.out)
+    run.say("demo_step_status", reason=REVOKE_REASON.label(run.lang), path=status_dir)
 
 
 def _member_index(sd_jwt: str, citizen: Citizen) -> int:
@@ -202,7 +215,14 @@ def _rejected(
     kind = run.state.catalogue.get(kind_id)
     past = run.now - datetime.timedelta(days=kind.validity_days + 30)
     past_claims = registry_claims(registry, kind_id, citizen.id, past, None)
-    old = issue_credential(run.state, kind_id, past_claims, now=past, holder_jwk=dict(holder.public.jwk))
+    old = issue_credential(
+        run.state,
+        kind_id,
+        past_claims,
+        now=past,
+        holder_jwk=dict(holder.public.jwk),
+        agency=AGENCY_OF_KIND[kind_id],
+    )
     yield "expired", presented(old.sd_jwt), _meta(audience, nonce, "validity-period")
     # A forger's key claiming the agency's name: not in the trust list.
     forger = Issuer(
@@ -211,6 +231,23 @@ def _rejected(
     claims_now = registry_claims(registry, kind_id, citizen.id, run.now, None)
     forged = forger.issue(kind_id, claims_now, now=run.now, holder_jwk=dict(holder.public.jwk))
     yield "unknown-issuer-key", presented(forged.sd_jwt), _meta(audience, nonce, "issuer-key")
+    # Genuine, logged and anchored, but revoked by its agency: only the status line fails.
+    revoked = present_claims(
+        run.revoked, claims=[f"members[{_member_index(run.revoked, citizen)}].name", "address"],
+        holder_key=holder, audience=audience, nonce=nonce, now=int(time.time()),
+    )  # fmt: skip
+    run.write_proof(run.out / "rejected" / "revoked.sd-jwt", revoked)
+    yield "revoked", revoked, _meta(audience, nonce, "status")
+    # A real agency's certificate but no accreditation for the kind; a certificate from another root.
+    yield from trust_rejections(
+        run.state,
+        kind_id,
+        claims_now,
+        now=run.now,
+        holder_jwk=dict(holder.public.jwk),
+        present=presented,
+        meta=lambda check: _meta(audience, nonce, check),
+    )
 
 
 def _anchor(run: _Run) -> None:
@@ -293,6 +330,7 @@ def _story(run: _Run) -> None:
     write_trust(run.out / "trust", run.state.keys.trust_list())
     run.say("demo_step_keys", iss=issuer.iss)
     click.echo(f"   kid {issuer.kid} → {run.out / 'trust' / 'issuers.json'}")
+    operator_step(run.state, run.out / "trust", run.now, run.lang)
     registry = SyntheticRegistry(_SEED, _SIZE)
     citizen = _pick_citizen(registry, run.now.date())
     holder, _ = run.state.keys.ensure_active("holder")
@@ -318,6 +356,8 @@ def _story(run: _Run) -> None:
         catalogue=run.state.catalogue,
         kb_max_age=CLI_KB_MAX_AGE,
         log=read_log_trust(run.out / "trust"),
+        pki=read_pki(run.out / "trust"),
+        status=status_check_for(run.out / "trust", run.state),
     )
     run.say("demo_step_verify")
     for kind_id, token in run.credentials.items():

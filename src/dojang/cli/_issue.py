@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,11 +15,13 @@ from dojang.adapters.registry import SyntheticRegistry
 from dojang.cli._context import State, cli_of, open_state, read_input, state_options, write_output
 from dojang.cli._keys import DEFAULT_ISS, publish_trust
 from dojang.cli._messages import text
+from dojang.cli._operator import agency_issuer
+from dojang.cli._status import issue_with_status, publish_status_trust
 from dojang.core.crypto import SigningKey, jwk_thumbprint, parse_jws, verify_key_from_jwk
 from dojang.core.encoding import loads_strict
 from dojang.core.sdjwt import parse
 from dojang.errors import InputError, MalformedError
-from dojang.roles.issuer import IssuedCredential, Issuer
+from dojang.roles.issuer import IssuedCredential
 from dojang.roles.wallet import present_claims
 
 __all__ = ["check_bound_to", "issue", "issue_credential", "present", "registry_claims"]
@@ -44,17 +45,22 @@ def issue_credential(
     now: datetime.datetime,
     holder_jwk: Mapping[str, Any] | None,
     iss: str = DEFAULT_ISS,
+    agency: str | None = None,
 ) -> IssuedCredential:
     """Issue with the data directory's active issuer key (created on first use) and republish trust.
 
-    The issuance entry is durable in the log's pending queue before the credential is returned.
+    With ``agency`` (an issuer id the operator registered) its certified key signs, with ``x5c``; an
+    agency issuing a kind it is not accredited for is refused (ForbiddenError) before anything is stored.
+
+    The issuance entry is durable in the log's pending queue before the credential is returned, and
+    so is its entry in the agency's status list (its ``status`` claim).
     """
-    record, _ = state.keys.ensure_active("issuer", iss=iss)
-    key = state.keys.load(record.kid)
-    issuer = Issuer(record.iss or iss, key, state.catalogue, secrets.token_bytes)
-    credential = issuer.issue(kind_id, claims, now=now, holder_jwk=holder_jwk)
+    issuer = agency_issuer(state, agency, fallback_iss=iss)
+    issuer.check_may_issue(kind_id, now=now)
+    credential = issue_with_status(state, issuer, kind_id, claims, now=now, holder_jwk=holder_jwk)
     state.log[0].record_issuance(credential.sd_jwt)
     publish_trust(state)
+    publish_status_trust(state)
     return credential
 
 
@@ -75,6 +81,7 @@ def _holder_jwk(state: State, holder_jwk_file: Path | None, bind_holder: bool) -
     "--kind", "kind_id", required=True, help="Document kind: id or vct (see: dojang catalogue list)."
 )
 @click.option("--citizen", required=True, help="Citizen id in the synthetic registry, e.g. C0001.")
+@click.option("--agency", default=None, help="Issue as this registered agency (issuer id): signed with x5c.")
 @click.option("--property", "property_id", default=None, help="Property id, for a register extract.")
 @click.option(
     "--holder-jwk",
@@ -95,6 +102,7 @@ def issue(
     *,
     kind_id: str,
     citizen: str,
+    agency: str | None,
     property_id: str | None,
     holder_jwk_file: Path | None,
     bind_holder: bool,
@@ -116,7 +124,7 @@ def issue(
     claims = registry_claims(
         SyntheticRegistry(registry_seed, registry_size), kind.id, citizen, now, property_id
     )
-    credential = issue_credential(state, kind.id, claims, now=now, holder_jwk=holder)
+    credential = issue_credential(state, kind.id, claims, now=now, holder_jwk=holder, agency=agency)
     expires = datetime.datetime.fromtimestamp(credential.exp, datetime.UTC).date().isoformat()
     click.echo(
         text("issued", lang, title=kind.title(lang), citizen=citizen, kid=credential.kid, exp=expires),

@@ -128,6 +128,61 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "transparency log: latest checkpoint, proofs and {tiles} tiles → {path}",
     ),
     "demo_done": ("시연 성공: 산출물 {path}", "demo succeeded; artefacts in {path}"),
+    # operator: root CA, agencies, accreditation, trust list
+    "operator_created": (
+        "운영기관 루트 인증서를 만들었습니다: {subject} (지문 {fingerprint})",
+        "created the operator's root CA: {subject} (fingerprint {fingerprint})",
+    ),
+    "operator_exists": (
+        "운영기관 루트 인증서가 이미 있습니다: {subject} (지문 {fingerprint})",
+        "the operator's root CA already exists: {subject} (fingerprint {fingerprint})",
+    ),
+    "agency_added": (
+        "발급기관 {name}({id})을 등록하고 문서서명 인증서를 발급했습니다 (지문 {fingerprint}, {until}까지)",
+        "registered agency {name} ({id}) and issued its document-signer certificate"
+        " (fingerprint {fingerprint}, until {until})",
+    ),
+    "accredited": (
+        "{id} 기관을 {vct} 발급기관으로 인정했습니다 ({start} → {end})",
+        "accredited {id} for {vct} ({start} → {end})",
+    ),
+    "withdrawn": (
+        "{id} 기관의 {vct} 발급 인정을 {at}부터 철회했습니다",
+        "withdrew the accreditation of {id} for {vct} from {at}",
+    ),
+    "cert_revoked": (
+        "인증서 {fingerprint} 폐지 ({at}부터)",
+        "certificate {fingerprint} revoked (from {at})",
+    ),
+    "trust_list_written": (
+        "서명된 신뢰 목록을 공개했습니다: {path}",
+        "published the signed trust list: {path}",
+    ),
+    "demo_step_operator": (
+        "1½. 운영기관(행정안전부)이 루트 인증서를 만들고 발급기관을 등록·인정합니다",
+        "1½. The platform operator creates its root CA, registers and accredits the agencies",
+    ),
+    "demo_operator_agency": (
+        "   {name} ({id}) 발급 인정: {kinds}",
+        "   {name} ({id}) accredited for: {kinds}",
+    ),
+    # status
+    "status_changed": (
+        "{action}: {list}[{idx}] {before} → {after} (사유: {reason}, 로그 순번 {seq})",
+        "{action}: {list}[{idx}] {before} → {after} (reason: {reason}, log seq {seq})",
+    ),
+    "status_show": ("{list}[{idx}] ({uri}): 상태 {status}{when}", "{list}[{idx}] ({uri}): {status}{when}"),
+    "status_at": (" — {time} 기준", " — as of {time}"),
+    "status_0": ("유효", "valid"),
+    "status_1": ("폐지됨", "revoked"),
+    "status_2": ("효력 정지", "suspended"),
+    "status_revoke": ("폐지", "revoked"),
+    "status_suspend": ("효력 정지", "suspended"),
+    "status_reinstate": ("효력 회복", "reinstated"),
+    "demo_step_status": (
+        "6½. 기관이 등본 한 부를 더 발급한 뒤 폐지합니다 (사유: {reason}); 상태 목록 → {path}",
+        "6½. The agency issues one more 등본 copy and revokes it (reason: {reason}); status lists → {path}",
+    ),
     "demo_failed": ("시연 실패: {count}건이 기대와 다릅니다", "demo FAILED: {count} item(s) not as expected"),
     "demo_try": (
         "직접 검증해 보세요: dojang verify {file} --trust {trust} --audience {aud} --nonce {nonce}",
@@ -154,6 +209,10 @@ _CHECKS: dict[str, tuple[str, str]] = {
     "log-inclusion": ("투명성 로그 포함", "in the transparency log"),
     "log-anchored": ("블록체인 앵커", "anchored on chain"),
     "log-consistency": ("로그 일관성(포크 없음)", "log consistency (no fork)"),
+    "trust-list": ("신뢰 목록 서명", "signed trust list"),
+    "trust-chain": ("인증서 체인", "certificate chain"),
+    "accreditation": ("발급 인정", "accreditation"),
+    "status": ("효력 상태(폐지·정지 여부)", "status (not revoked or suspended)"),
 }
 
 

@@ -1,4 +1,4 @@
-"""``dojang serve``: the HTTP services (the log as C2SP tlog-tiles, OpenAPI at /openapi.json) under uvicorn.
+"""``dojang serve``: the HTTP services (the log as C2SP tlog-tiles, status lists, OpenAPI) under uvicorn.
 
 uvicorn runs with uvloop and httptools: with the default asyncio loop each request stalled 44 ms
 (DESIGN.md §7). One worker serves the app built here; more workers run uvicorn's factory mode, each
@@ -23,7 +23,15 @@ import uvicorn
 from dojang.adapters.anchor import InProcessChain
 from dojang.adapters.settings import DATA_DIR_ENV, Settings
 from dojang.adapters.storage import ScanningLogStore, open_store
-from dojang.api import LOG_DB_ENV, LOG_ORIGIN_ENV, create_app, log_location
+from dojang.api import (
+    LOG_DB_ENV,
+    LOG_ORIGIN_ENV,
+    IssuerDirectory,
+    StatusService,
+    create_app,
+    log_location,
+    status_service,
+)
 from dojang.cli._context import State, open_state
 from dojang.cli._logsvc import publish_log_trust
 from dojang.errors import ConfigError, DojangError
@@ -112,7 +120,8 @@ def serve(
     running = Sequencer(open_state(data_dir, passphrase_file)) if sequencer else None
     with contextlib.closing(sock), _stopped_by_signals(), running or contextlib.nullcontext():
         if workers == 1:
-            _run_one(store, sock)
+            status = status_service(settings, open_state(data_dir, passphrase_file).keys)
+            _run_one(store, sock, status, IssuerDirectory(settings.data_dir))
             return
         store.close()
         # Each worker process opens the store itself and finds the data directory here; they share
@@ -150,9 +159,17 @@ def _stop_done(_sig: int, _frame: FrameType | None) -> None:
     return None
 
 
-def _run_one(store: ScanningLogStore, sock: socket.socket) -> None:
-    """One process: the app built here around the open store, which closes when the server stops."""
-    app = create_app(store, origin=os.environ.get(LOG_ORIGIN_ENV) or None, on_shutdown=store.close)
+def _run_one(
+    store: ScanningLogStore, sock: socket.socket, status: StatusService, issuers: IssuerDirectory
+) -> None:
+    """One process: the app built here around the open stores, which close when the server stops."""
+
+    def close() -> None:
+        status.close()
+        store.close()
+
+    origin = os.environ.get(LOG_ORIGIN_ENV) or None
+    app = create_app(store, origin=origin, on_shutdown=close, status=status, issuers=issuers)
     config = uvicorn.Config(app, loop="uvloop", http="httptools", lifespan="on", server_header=False)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

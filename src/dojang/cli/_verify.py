@@ -11,8 +11,10 @@ import click
 
 from dojang.adapters.log_files import read_log_trust
 from dojang.adapters.trust_files import read_trust
+from dojang.adapters.trust_list_files import read_pki
 from dojang.cli._context import cli_of, open_state, read_input, state_options
 from dojang.cli._render import verdict_lines
+from dojang.cli._status import status_check_for
 from dojang.core.catalogue import Catalogue
 from dojang.errors import DojangError, InputError
 from dojang.roles.verifier import Verdict, Verifier
@@ -67,6 +69,12 @@ def _dump(document: dict[str, Any]) -> str:
     default=None,
     help="The credential's C2SP tlog-proof (default: FILE.tlog-proof beside it, if present).",
 )
+@click.option(
+    "--status-at",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Check the status as it stood at this time (Unix seconds): was it valid then?",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @state_options
 @click.pass_context
@@ -79,6 +87,7 @@ def verify(
     nonce: str | None,
     max_age: int,
     proof_file: Path | None,
+    status_at: int | None,
     as_json: bool,
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -93,10 +102,17 @@ def verify(
         token = read_input(file, what="credential")
         log = read_log_trust(trust_path)
         verifier = Verifier(
-            trust=read_trust(trust_path), catalogue=state.catalogue, kb_max_age=max_age, log=log
+            trust=read_trust(trust_path),
+            catalogue=state.catalogue,
+            kb_max_age=max_age,
+            log=log,
+            status=status_check_for(trust_path, state),
+            pki=read_pki(trust_path),
         )
         proof = _read_proof(file, proof_file) if log is not None else None
-        verdict = verifier.verify(token, now=int(time.time()), audience=audience, nonce=nonce, proof=proof)
+        verdict = verifier.verify(
+            token, now=int(time.time()), audience=audience, nonce=nonce, proof=proof, status_at=status_at
+        )
     except DojangError as exc:
         if not as_json:
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +10,19 @@ import pytest
 from api_support import get, new_log
 
 import dojang.api as api
+from dojang.adapters.storage import SqlStatusStore, store_for
+from dojang.core.crypto import generate_key
+from dojang.roles.issuer import StatusLists
 
-ROUTES = {"/checkpoint", "/tile/{path}", "/tile/entries/{path}", "/healthz"}
+ROUTES = {"/checkpoint", "/tile/{path}", "/tile/entries/{path}", "/healthz", "/statuslists/{list_id}"}
 
 
 @pytest.fixture(scope="module")
 def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    app = api.create_app(new_log(tmp_path_factory.mktemp("openapi") / "log.db").store, origin=None)
+    path = tmp_path_factory.mktemp("openapi") / "log.db"
+    lists = StatusLists(SqlStatusStore(store_for(path)), "http://dojang.test", os.urandom)
+    status = api.StatusService(lists, key_for=lambda iss: generate_key("ES256", os.urandom))
+    app = api.create_app(new_log(path).store, origin=None, status=status)
     response = get(app, "/openapi.json")
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
@@ -30,11 +37,14 @@ def test_public_surface_is_pinned() -> None:
         "LOG_ORIGIN_ENV",
         "PARTIAL_CACHE",
         "PROBLEM_TYPE",
+        "IssuerDirectory",
         "LogReader",
         "Problem",
+        "StatusService",
         "app_from_env",
         "create_app",
         "log_location",
+        "status_service",
     }
 
 

@@ -9,6 +9,9 @@ with ``open_store``::
 
 Besides the port, both stores offer ``iter_entries(start, stop, batch)`` to stream the log in
 bounded memory (``ScanningLogStore``), ``open()`` and use as a context manager.
+
+The same database holds the issuers' status lists (the ``StatusStore`` port of
+``dojang.core.status``): ``open_status_store(location)`` takes the same URL or path.
 """
 
 from dojang.adapters.storage._common import ScanningLogStore
@@ -16,12 +19,15 @@ from dojang.adapters.storage._migrations import LATEST as SCHEMA_VERSION
 from dojang.adapters.storage._open import open_store, store_for
 from dojang.adapters.storage._postgres import PostgresLogStore
 from dojang.adapters.storage._sqlite import SqliteLogStore
+from dojang.adapters.storage._status import SqlStatusStore, open_status_store
 
 __all__ = [
     "SCHEMA_VERSION",
     "PostgresLogStore",
     "ScanningLogStore",
+    "SqlStatusStore",
     "SqliteLogStore",
+    "open_status_store",
     "open_store",
     "store_for",
 ]

@@ -81,7 +81,36 @@ _OUTBOX = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_LOG_TABLES, _OUTBOX)
+_STATUS = Migration(
+    3,
+    "status lists: list bytes and used-index bitmaps, credential entries, snapshots",
+    sqlite=(
+        "CREATE TABLE status_lists (id TEXT PRIMARY KEY, uri TEXT NOT NULL UNIQUE, issuer TEXT NOT NULL,"
+        " bits INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL, used BLOB NOT NULL,"
+        " allocated INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1,"
+        " created INTEGER NOT NULL, ord INTEGER NOT NULL)",
+        "CREATE INDEX status_lists_by_issuer ON status_lists (issuer, ord)",
+        "CREATE TABLE status_credentials (digest BLOB PRIMARY KEY, list_id TEXT NOT NULL"
+        " REFERENCES status_lists (id), idx INTEGER NOT NULL, issuer TEXT NOT NULL, UNIQUE (list_id, idx))"
+        " WITHOUT ROWID",
+        "CREATE TABLE status_snapshots (list_id TEXT NOT NULL REFERENCES status_lists (id),"
+        " time INTEGER NOT NULL, bits INTEGER NOT NULL, lst TEXT NOT NULL, PRIMARY KEY (list_id, time))"
+        " WITHOUT ROWID",
+    ),
+    postgres=(
+        "CREATE TABLE status_lists (id TEXT PRIMARY KEY, uri TEXT NOT NULL UNIQUE, issuer TEXT NOT NULL,"
+        " bits INTEGER NOT NULL, size INTEGER NOT NULL, data BYTEA NOT NULL, used BYTEA NOT NULL,"
+        " allocated INTEGER NOT NULL DEFAULT 0, version BIGINT NOT NULL DEFAULT 1,"
+        " created BIGINT NOT NULL, ord BIGINT NOT NULL)",
+        "CREATE INDEX status_lists_by_issuer ON status_lists (issuer, ord)",
+        "CREATE TABLE status_credentials (digest BYTEA PRIMARY KEY, list_id TEXT NOT NULL"
+        " REFERENCES status_lists (id), idx INTEGER NOT NULL, issuer TEXT NOT NULL, UNIQUE (list_id, idx))",
+        "CREATE TABLE status_snapshots (list_id TEXT NOT NULL REFERENCES status_lists (id),"
+        " time BIGINT NOT NULL, bits INTEGER NOT NULL, lst TEXT NOT NULL, PRIMARY KEY (list_id, time))",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_LOG_TABLES, _OUTBOX, _STATUS)
 LATEST = MIGRATIONS[-1].version
 
 

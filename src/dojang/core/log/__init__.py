@@ -2,6 +2,8 @@
 
 from dojang.core.log._checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_text, sign_checkpoint
 from dojang.core.log._entry import (
+    AccreditationAction,
+    AccreditationEntry,
     CredentialStatus,
     IssuanceEntry,
     LogEntry,
@@ -68,6 +70,8 @@ __all__ = [
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "TLOG_PROOF_HEADER",
+    "AccreditationAction",
+    "AccreditationEntry",
     "Anchor",
     "AnchorReceipt",
     "AnchorRecord",

@@ -4,10 +4,16 @@ Encoding (version 1, big-endian, no padding; :func:`parse_entry` refuses anythin
 
     issuance  0x01 | time u64 | credential digest (32) | len u16 | vct (UTF-8) | len u16 | issuer kid (UTF-8)
     status    0x02 | time u64 | credential digest (32) | status u8 | reason u8
+    accredit  0x03 | version u8 (1) | time u64 | action u8 | not_before u64 | not_after u64 (0: none)
+                   | len u16 | issuer id (UTF-8) | len u16 | subject (UTF-8)
 
 ``time`` is seconds since the Unix epoch; the credential digest is SHA-256 of the issuer-signed JWT
 (the part of the SD-JWT before the first ``~``), so nothing disclosed or disclosable is in the log;
 ``status`` uses the Token Status List values (0 valid, 1 revoked, 2 suspended).
+
+An accreditation change (the operator's, see ``docs/trust.md``) names the agency by its issuer id (a
+public URI) and its subject by identifier only: the ``vct`` for grant and withdraw, the certificate's
+``x5t#S256`` fingerprint for certify and revoke. It carries its own version byte.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from dojang.core.log._hashing import HASH_SIZE
 from dojang.errors import MalformedError
 
 __all__ = [
+    "AccreditationAction",
+    "AccreditationEntry",
     "CredentialStatus",
     "IssuanceEntry",
     "LogEntry",
@@ -32,6 +40,8 @@ __all__ = [
 
 _ISSUANCE = 0x01
 _STATUS = 0x02
+_ACCREDITATION = 0x03
+_ACCREDITATION_VERSION = 1
 _MAX_TEXT = 1024
 _MAX_TIME = (1 << 63) - 1
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -78,7 +88,40 @@ class StatusEntry:
             raise MalformedError("log entry status or reason code is out of range")
 
 
-LogEntry = IssuanceEntry | StatusEntry
+class AccreditationAction(IntEnum):
+    """What the operator changed about an agency."""
+
+    GRANT = 1  # accredited for a vct from not_before (to not_after, if set)
+    WITHDRAW = 2  # accreditation for a vct ends at not_after
+    REVOKE_CERTIFICATE = 3  # a document-signer certificate is untrustworthy from not_before
+    CERTIFY = 4  # a document-signer certificate was issued, valid from not_before to not_after
+
+
+@dataclass(frozen=True, slots=True)
+class AccreditationEntry:
+    """An accreditation change: agency issuer id, action, subject (vct or fingerprint), dates, time."""
+
+    action: AccreditationAction
+    issuer_id: str
+    subject: str
+    not_before: int
+    not_after: int | None
+    time: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.action, AccreditationAction):
+            raise MalformedError("unknown accreditation action")
+        for name, text in (("issuer id", self.issuer_id), ("subject", self.subject)):
+            if not text or len(text.encode("utf-8")) > _MAX_TEXT or _BAD_TEXT.search(text):
+                raise MalformedError(f"log entry {name} is empty, too long or has spaces or controls")
+        for seconds in (self.time, self.not_before, self.not_after or 0):
+            if isinstance(seconds, bool) or not 0 <= seconds <= _MAX_TIME:
+                raise MalformedError("log entry time is out of range")
+        if self.not_after == 0:
+            raise MalformedError("an open-ended accreditation is not_after=None, not 0")
+
+
+LogEntry = IssuanceEntry | StatusEntry | AccreditationEntry
 
 
 def _check_common(digest: bytes, time: int) -> None:
@@ -103,6 +146,16 @@ def _text(value: str) -> bytes:
 
 def encode_entry(entry: LogEntry) -> bytes:
     """The canonical version-1 bytes of an entry (what the leaf hash commits to)."""
+    if isinstance(entry, AccreditationEntry):
+        return (
+            bytes([_ACCREDITATION, _ACCREDITATION_VERSION])
+            + entry.time.to_bytes(8, "big")
+            + bytes([entry.action])
+            + entry.not_before.to_bytes(8, "big")
+            + (entry.not_after or 0).to_bytes(8, "big")
+            + _text(entry.issuer_id)
+            + _text(entry.subject)
+        )
     head = entry.time.to_bytes(8, "big") + entry.credential_digest
     if isinstance(entry, IssuanceEntry):
         return bytes([_ISSUANCE]) + head + _text(entry.vct) + _text(entry.issuer_kid)
@@ -123,6 +176,8 @@ def _read_text(data: bytes, pos: int) -> tuple[str, int]:
 
 def parse_entry(data: bytes) -> LogEntry:
     """Parse version-1 entry bytes; unknown types, bad lengths or trailing bytes are malformed."""
+    if data[:1] == bytes([_ACCREDITATION]):
+        return _parse_accreditation(data)
     if len(data) < 41 or data[0] not in (_ISSUANCE, _STATUS):
         raise MalformedError("not a dojang log entry (unknown type or too short)")
     time = int.from_bytes(data[1:9], "big")
@@ -141,6 +196,31 @@ def parse_entry(data: bytes) -> LogEntry:
             raise MalformedError("log entry has trailing bytes")
         entry = IssuanceEntry(digest, vct, kid, time)
     # Re-encoding must give the same bytes: one entry, one encoding.
+    if encode_entry(entry) != data:
+        raise MalformedError("log entry is not in canonical form")
+    return entry
+
+
+def _parse_accreditation(data: bytes) -> AccreditationEntry:
+    if len(data) < 30:
+        raise MalformedError("accreditation log entry is truncated")
+    if data[1] != _ACCREDITATION_VERSION:
+        raise MalformedError(f"accreditation log entry version {data[1]} is not {_ACCREDITATION_VERSION}")
+    if data[10] not in AccreditationAction._value2member_map_:
+        raise MalformedError(f"unknown accreditation action {data[10]}")
+    not_after = int.from_bytes(data[19:27], "big")
+    issuer_id, pos = _read_text(data, 27)
+    subject, pos = _read_text(data, pos)
+    if pos != len(data):
+        raise MalformedError("log entry has trailing bytes")
+    entry = AccreditationEntry(
+        AccreditationAction(data[10]),
+        issuer_id,
+        subject,
+        int.from_bytes(data[11:19], "big"),
+        not_after or None,
+        int.from_bytes(data[2:10], "big"),
+    )
     if encode_entry(entry) != data:
         raise MalformedError("log entry is not in canonical form")
     return entry

@@ -1,8 +1,9 @@
-"""Token Status List (draft-ietf-oauth-status-list-18): bit array, statuslist+jwt, reference, history."""
+"""Token Status List (draft-ietf-oauth-status-list-18): bit array, token, reference, history, store port."""
 
 from dojang.core.status._allocate import DRAW_ATTEMPTS, UsedIndexes, allocate_index, mark_used
 from dojang.core.status._history import SnapshotWindow, StatusSnapshot, snapshot_at, status_at
 from dojang.core.status._list import ALLOWED_BITS, DEFAULT_SIZE, MAX_LIST_BYTES, StatusList
+from dojang.core.status._reason import StatusReason
 from dojang.core.status._reference import (
     FAILURES,
     StatusError,
@@ -11,6 +12,12 @@ from dojang.core.status._reference import (
     credential_status,
     read_status_claim,
     status_claim,
+)
+from dojang.core.status._store import (
+    CredentialRecord,
+    StatusConflictError,
+    StatusStore,
+    StoredList,
 )
 from dojang.core.status._token import (
     TYP,
@@ -31,12 +38,17 @@ __all__ = [
     "FAILURES",
     "MAX_LIST_BYTES",
     "TYP",
+    "CredentialRecord",
     "SnapshotWindow",
+    "StatusConflictError",
     "StatusError",
     "StatusList",
     "StatusListFullError",
+    "StatusReason",
     "StatusReference",
     "StatusSnapshot",
+    "StatusStore",
+    "StoredList",
     "UsedIndexes",
     "VerifiedStatusList",
     "allocate_index",

@@ -31,6 +31,7 @@ __all__ = [
 #: Every value :attr:`StatusError.failure` takes, in the order verification meets them.
 FAILURES = (
     "reference",  # the credential's status claim is missing or malformed
+    "unavailable",  # the Status List Token could not be fetched (no such list, unreachable, too large)
     "malformed",  # the Status List Token does not parse as a JWS
     "typ",  # its header typ is not statuslist+jwt
     "algorithm",  # its alg is not on the allow-list

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dojang.core.catalogue import Catalogue, DocumentKind
-from dojang.core.crypto import Rng, SigningKey
+from dojang.core.crypto import Certificate, Rng, SigningKey, encode_x5c
 from dojang.core.sdjwt import issue
+from dojang.core.status import StatusReference, status_claim
+from dojang.core.trust import TrustListDocument
+from dojang.errors import ForbiddenError, InputError, VerificationError
 
 __all__ = ["KST", "IssuedCredential", "Issuer"]
 
@@ -38,6 +41,29 @@ class Issuer:
     catalogue: Catalogue
     rng: Rng
     decoys: int = 2
+    #: The agency's document-signer certificate: credentials then carry it in ``x5c``.
+    certificate: Certificate | None = None
+    #: The operator's trust list: issuing a kind the agency is not accredited for is refused.
+    accreditations: TrustListDocument | None = None
+
+    def __post_init__(self) -> None:
+        cert = self.certificate
+        if cert is not None and (cert.issuer_id != self.iss or cert.public_key.kid != self.key.kid):
+            raise InputError(f"the certificate {cert.subject} is not for {self.iss} and this signing key")
+
+    def check_may_issue(self, kind_id: str, *, now: datetime.datetime) -> None:
+        """Raise ForbiddenError unless the agency is accredited for ``kind_id`` at ``now`` (checked
+        again by :meth:`issue`; call it first to refuse before anything is allocated or stored)."""
+        self._check_accredited(self.catalogue.get(kind_id).vct, int(now.timestamp()))
+
+    def _check_accredited(self, vct: str, iat: int) -> None:
+        if self.accreditations is None:
+            return
+        fingerprint = self.certificate.fingerprint if self.certificate is not None else None
+        try:
+            self.accreditations.check_accredited(self.iss, vct, iat, fingerprint=fingerprint)
+        except VerificationError as exc:
+            raise ForbiddenError(exc.message, hint="the operator accredits agencies per kind") from None
 
     def issue(
         self,
@@ -46,8 +72,11 @@ class Issuer:
         *,
         now: datetime.datetime,
         holder_jwk: Mapping[str, Any] | None = None,
+        status: StatusReference | None = None,
     ) -> IssuedCredential:
         """Issue ``kind_id`` from registry data, bound to ``holder_jwk`` when given.
+
+        ``status`` is the credential's entry in a status list: an always-visible ``status`` claim.
 
         Raises SchemaError (listing every field) when the registry data does not fit the kind.
         """
@@ -55,14 +84,23 @@ class Issuer:
         claims = kind.prepare(registry_claims, today=now.astimezone(KST).date())
         iat = int(now.timestamp())
         exp = iat + kind.validity_days * _DAY
+        self._check_accredited(kind.vct, iat)
         payload = {"iss": self.iss, "iat": iat, "exp": exp, "vct": kind.vct, **claims}
+        if status is not None:
+            # Never selectively disclosable: a verifier must always see where to check (§6.2).
+            payload["status"] = status_claim(status)
         sd_jwt = issue(
             payload,
             sd=kind.selective_paths(),
             key=self.key,
             rng=self.rng,
-            header={"kid": self.key.kid},
+            header=self._header(),
             decoys=self.decoys,
             holder_jwk=holder_jwk,
         )
         return IssuedCredential(sd_jwt, kind, self.key.kid, iat, exp)
+
+    def _header(self) -> dict[str, Any]:
+        if self.certificate is None:
+            return {"kid": self.key.kid}
+        return {"kid": self.key.kid, "x5c": encode_x5c([self.certificate])}

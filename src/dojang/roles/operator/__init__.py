@@ -1,13 +1,17 @@
-"""Operator role: the platform runs the transparency log — records, integrates, checkpoints, anchors."""
+"""Operator role: the platform accredits agencies and runs the transparency log (record, anchor, audit)."""
 
+from dojang.roles.operator._accreditation import AgencyRecord, Operator, OperatorRegistry
 from dojang.roles.operator._audit import AuditError, AuditReport, ScanningStore, audit_log
 from dojang.roles.operator._service import AnchorStatus, LogService, issuance_entry
 
 __all__ = [
+    "AgencyRecord",
     "AnchorStatus",
     "AuditError",
     "AuditReport",
     "LogService",
+    "Operator",
+    "OperatorRegistry",
     "ScanningStore",
     "audit_log",
     "issuance_entry",

@@ -1,8 +1,21 @@
 """Verifier role: one pipeline of named checks, each with its own verdict line."""
 
 from dojang.roles.verifier._log import ChainView, LogTrust
+from dojang.roles.verifier._status import StatusCheck, StatusSource
 from dojang.roles.verifier._trust import TrustedKey, TrustList
 from dojang.roles.verifier._verdict import Check, Verdict
 from dojang.roles.verifier._verifier import Verifier
+from dojang.roles.verifier._x509 import IssuerPki
 
-__all__ = ["ChainView", "Check", "LogTrust", "TrustList", "TrustedKey", "Verdict", "Verifier"]
+__all__ = [
+    "ChainView",
+    "Check",
+    "IssuerPki",
+    "LogTrust",
+    "StatusCheck",
+    "StatusSource",
+    "TrustList",
+    "TrustedKey",
+    "Verdict",
+    "Verifier",
+]

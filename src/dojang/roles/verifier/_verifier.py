@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dojang.core.catalogue import Catalogue
-from dojang.core.crypto import VerifyKey
+from dojang.core.crypto import VerifyKey, parse_jws
 from dojang.core.sdjwt import KbExpectation, Verified, verify
 from dojang.errors import InputError, KindError, NotFoundError, SchemaError, VerificationError
 from dojang.roles.verifier._log import LogTrust, log_checks
+from dojang.roles.verifier._status import StatusCheck
 from dojang.roles.verifier._trust import TrustedKey, TrustList
 from dojang.roles.verifier._verdict import Check, Verdict
+from dojang.roles.verifier._x509 import IssuerPki, X5cUse
 
 __all__ = ["Verifier"]
 
@@ -27,6 +29,11 @@ class Verifier:
     kb_max_age: int = 300
     #: A trusted transparency log: when set, every input must come with a proof (``log-*`` lines).
     log: LogTrust | None = None
+    #: Where status list tokens come from: when set, a credential's ``status`` claim gets a line.
+    status: StatusCheck | None = None
+    #: The platform root and trust list: a credential with ``x5c`` is then checked through them
+    #: (``trust-list``, ``trust-chain``, ``accreditation``) instead of ``issuer-key`` and ``issuer``.
+    pki: IssuerPki | None = None
 
     def verify(
         self,
@@ -36,20 +43,33 @@ class Verifier:
         audience: str | None = None,
         nonce: str | None = None,
         proof: bytes | None = None,
+        status_at: int | None = None,
     ) -> Verdict:
         """Every check in order; the first failure ends the run and is the verdict's failed line.
 
         Unreadable input raises InputError (CLI exit 2). With ``audience`` a key binding JWT for that
         audience (and ``nonce``, when given) is required. With a trusted ``log``, ``proof`` (a
         ``.tlog-proof`` file's bytes) must prove the credential's issuance: three more lines.
+        With a ``status`` check the credential's status list entry must be VALID — now, or with
+        ``status_at`` at that time (was it valid at T?) — as the last line.
         """
         lines: list[Check] = []
         used: list[TrustedKey] = []
+        x5c: list[X5cUse] = []
 
         def record(check: str, detail: str) -> None:
+            if check == "issuer-key" and x5c:
+                lines.append(Check("trust-chain", True, x5c[0].trust_chain_detail()))
+                return
             lines.append(Check(check, True, detail))
 
         def resolve(header: Mapping[str, Any]) -> VerifyKey:
+            if self.pki is not None:
+                # iat and iss are read before the signature is checked; the key they choose verifies them.
+                use = X5cUse(self.pki, parse_jws(text.partition("~")[0]).payload, lines)
+                if use.applies(header):
+                    x5c.append(use)
+                    return use.resolve(header).public_key
             used.append(self.trust.resolve(header))
             return used[-1].key
 
@@ -60,10 +80,17 @@ class Verifier:
             kb = KbExpectation(audience, nonce, self.kb_max_age)
         try:
             result = verify(text, issuer_key=resolve, now=now, skew=self.skew, kb=kb, record=record)
-            lines.append(Check("issuer", True, TrustList.check_use(used[-1], result.payload)))
+            if x5c:
+                lines.append(x5c[0].accreditation(result.payload))
+            else:
+                lines.append(Check("issuer", True, TrustList.check_use(used[-1], result.payload)))
             lines.append(self._check_kind(result))
             if self.log is not None:
                 log_checks(self.log, text, result.payload, proof, lines)
+            if self.status is not None and (
+                line := self.status.line(self.trust, result.payload, now=now, at=status_at)
+            ):
+                lines.append(line)
         except VerificationError as exc:
             lines.append(Check(exc.check, False, exc.message))
             return Verdict(tuple(lines))

@@ -13,6 +13,8 @@ EXPECTED = {
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "TLOG_PROOF_HEADER",
+    "AccreditationAction",
+    "AccreditationEntry",
     "Anchor",
     "AnchorReceipt",
     "AnchorRecord",

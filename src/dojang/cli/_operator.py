@@ -1,0 +1,364 @@
+"""``dojang operator``: the platform operator's root CA, agencies, accreditations and trust list.
+
+Every accreditation change is recorded in the transparency log (an accreditation entry) before the
+registry is saved and the signed trust list republished to ``DATA/trust/trust-list.jwt``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from dojang.adapters.trust_list_files import (
+    REGISTRY_FILE,
+    read_registry,
+    read_root,
+    write_registry,
+    write_root,
+    write_trust_list,
+)
+from dojang.cli._context import State, cli_of, open_state, state_options, write_output
+from dojang.cli._messages import Lang, text
+from dojang.core.catalogue import Catalogue
+from dojang.core.crypto import Certificate, create_root_ca
+from dojang.core.log import AccreditationEntry, encode_entry
+from dojang.errors import InputError, NotFoundError
+from dojang.roles.issuer import Issuer
+from dojang.roles.operator import Operator, OperatorRegistry
+from dojang.roles.operator._accreditation import DEFAULT_OPERATOR_ID
+
+__all__ = [
+    "ROOT_YEARS",
+    "SIGNER_YEARS",
+    "accredit_agency",
+    "add_agency",
+    "agency_issuer",
+    "init_operator",
+    "open_operator",
+    "operator",
+    "parse_when",
+]
+
+KST = datetime.timezone(datetime.timedelta(hours=9), "KST")
+ROOT_YEARS = 20
+SIGNER_YEARS = 3
+_YEAR = 365 * 86_400
+
+
+def parse_when(value: str | None, *, default: int) -> int:
+    """An ISO date or date-time (a date, or a time without zone, is Korean time) as epoch seconds."""
+    if value is None:
+        return default
+    try:
+        when = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not an ISO date (2026-01-31) or date-time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=KST)
+    return int(when.timestamp())
+
+
+def _vct(catalogue: Catalogue, kind: str) -> str:
+    return catalogue.get(kind).vct
+
+
+def open_operator(state: State) -> Operator:
+    """The operator of this data directory: the root CA key, the root certificate and the registry."""
+    _, key = state.keys.load_active("operator")
+    return Operator(key, read_root(state.settings.trust_dir), read_registry(state.settings.data_dir))
+
+
+def _commit(state: State, operator: Operator, entries: Sequence[AccreditationEntry], now: int) -> Path:
+    """Log the changes (durable first), then save the registry and republish the signed trust list."""
+    if entries:
+        state.log[0].record([encode_entry(entry) for entry in entries])
+    write_registry(state.settings.data_dir, operator.registry)
+    return write_trust_list(state.settings.trust_dir, operator.publish(now=now))
+
+
+def init_operator(
+    state: State, *, name: str, operator_id: str, not_before: int, now: int
+) -> tuple[Certificate, bool]:
+    """Create the root CA (key purpose ``operator``) and an empty registry; (root, created)."""
+    trust_dir = state.settings.trust_dir
+    if (trust_dir / "root-ca.pem").is_file():
+        return read_root(trust_dir), False
+    record, _ = state.keys.ensure_active("operator")
+    key = state.keys.load(record.kid)
+    root = create_root_ca(
+        key,
+        name=name,
+        not_before=datetime.datetime.fromtimestamp(not_before, datetime.UTC),
+        not_after=datetime.datetime.fromtimestamp(not_before + ROOT_YEARS * _YEAR, datetime.UTC),
+        rng=secrets.token_bytes,
+    )
+    write_root(trust_dir, root)
+    operator = Operator(key, root, OperatorRegistry(operator_id=operator_id))
+    _commit(state, operator, (), now)
+    return root, True
+
+
+def add_agency(state: State, issuer_id: str, name: str, *, not_before: int, now: int) -> Certificate:
+    """Register an agency, give it a signing key (or reuse its own) and a document-signer certificate."""
+    operator = open_operator(state)
+    operator.register_agency(issuer_id, name)
+    own = [r for r in state.keys.list() if r.purpose == "issuer" and r.iss == issuer_id and r.active]
+    record = own[0] if own else state.keys.create("issuer", iss=issuer_id)
+    cert, entry = operator.certify(
+        issuer_id,
+        record.public_key(),
+        not_before=not_before,
+        not_after=not_before + SIGNER_YEARS * _YEAR,
+        rng=secrets.token_bytes,
+        now=now,
+    )
+    _commit(state, operator, [entry], now)
+    return cert
+
+
+def accredit_agency(
+    state: State, issuer_id: str, kind: str, *, not_before: int, not_after: int | None, now: int
+) -> AccreditationEntry:
+    operator = open_operator(state)
+    entry = operator.accredit(
+        issuer_id, _vct(state.catalogue, kind), not_before=not_before, not_after=not_after, now=now
+    )
+    _commit(state, operator, [entry], now)
+    return entry
+
+
+def agency_issuer(state: State, issuer_id: str | None, *, fallback_iss: str) -> Issuer:
+    """The signer for ``issuer_id`` (else the active issuer key's agency): with its certificate and the
+    operator's accreditations when the operator certified its key, a bare-key signer otherwise."""
+    registry = _registry_or_none(state)
+    cert: Certificate | None = None
+    if issuer_id is not None:
+        agency_ = registry.agency(issuer_id) if registry is not None else None
+        if agency_ is None or not agency_.certificates:
+            raise NotFoundError(f"no registered agency {issuer_id!r} with a certificate")
+        cert = agency_.certificates[-1]
+        key = state.keys.load(cert.public_key.kid)
+    else:
+        record, _ = state.keys.ensure_active("issuer", iss=fallback_iss)
+        issuer_id, key = record.iss or fallback_iss, state.keys.load(record.kid)
+        if registry is not None and any(a.issuer_id == issuer_id for a in registry.agencies):
+            cert = registry.agency(issuer_id).certificate_for(key.public)
+    if cert is None or registry is None:
+        return Issuer(issuer_id, key, state.catalogue, secrets.token_bytes)
+    return Issuer(
+        issuer_id,
+        key,
+        state.catalogue,
+        secrets.token_bytes,
+        certificate=cert,
+        accreditations=registry.trust_list(now=int(time.time())),
+    )
+
+
+def _registry_or_none(state: State) -> OperatorRegistry | None:
+    if not (state.settings.data_dir / REGISTRY_FILE).is_file():
+        return None
+    return read_registry(state.settings.data_dir)
+
+
+def _iso(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    return datetime.datetime.fromtimestamp(seconds, KST).isoformat(timespec="seconds")
+
+
+def _lang(ctx: click.Context) -> Lang:
+    return cli_of(ctx).lang
+
+
+@click.group()
+def operator() -> None:
+    """The platform operator: root CA, agencies, accreditations and the signed trust list."""
+
+
+@operator.command("init")
+@click.option("--name", default="dojang platform operator", show_default=True, help="Operator (O=) name.")
+@click.option("--id", "operator_id", default=DEFAULT_OPERATOR_ID, show_default=True, help="Operator id.")
+@click.option("--from", "valid_from", default=None, help="Root CA valid from (ISO date; default now).")
+@state_options
+@click.pass_context
+def init(
+    ctx: click.Context,
+    *,
+    name: str,
+    operator_id: str,
+    valid_from: str | None,
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Create the root CA (DATA/trust/root-ca.pem) and an empty signed trust list."""
+    state = open_state(data_dir, passphrase_file)
+    try:
+        now = int(time.time())
+        root, created = init_operator(
+            state, name=name, operator_id=operator_id, not_before=parse_when(valid_from, default=now), now=now
+        )
+    finally:
+        state.close()
+    key = "operator_created" if created else "operator_exists"
+    click.echo(text(key, _lang(ctx), subject=root.subject, fingerprint=root.fingerprint))
+
+
+@operator.group("agency")
+def agency() -> None:
+    """Agencies: register one and certify its signing key."""
+
+
+@agency.command("add")
+@click.option("--id", "issuer_id", required=True, help="The agency's issuer id (https URI), its iss.")
+@click.option("--name", required=True, help="The agency's name, e.g. 서울특별시 종로구청.")
+@click.option("--from", "valid_from", default=None, help="Certificate valid from (ISO date; default now).")
+@state_options
+@click.pass_context
+def agency_add(
+    ctx: click.Context,
+    *,
+    issuer_id: str,
+    name: str,
+    valid_from: str | None,
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Register an agency and issue a document-signer certificate for its signing key."""
+    state = open_state(data_dir, passphrase_file)
+    try:
+        now = int(time.time())
+        cert = add_agency(state, issuer_id, name, not_before=parse_when(valid_from, default=now), now=now)
+    finally:
+        state.close()
+    click.echo(
+        text(
+            "agency_added",
+            _lang(ctx),
+            name=name,
+            id=issuer_id,
+            fingerprint=cert.fingerprint,
+            until=_iso(int(cert.not_after.timestamp())),
+        )
+    )
+
+
+@operator.command("accredit")
+@click.argument("agency_id", metavar="AGENCY")
+@click.option("--kind", required=True, help="Document kind (id or vct).")
+@click.option("--from", "valid_from", default=None, help="Accredited from (ISO date; default now).")
+@click.option("--until", default=None, help="Accredited until, exclusive (ISO date; default open-ended).")
+@state_options
+@click.pass_context
+def accredit(
+    ctx: click.Context,
+    *,
+    agency_id: str,
+    kind: str,
+    valid_from: str | None,
+    until: str | None,
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Accredit AGENCY (its issuer id) to issue KIND over a period."""
+    state = open_state(data_dir, passphrase_file)
+    try:
+        now = int(time.time())
+        entry = accredit_agency(
+            state,
+            agency_id,
+            kind,
+            not_before=parse_when(valid_from, default=now),
+            not_after=None if until is None else parse_when(until, default=now),
+            now=now,
+        )
+    finally:
+        state.close()
+    click.echo(
+        text(
+            "accredited",
+            _lang(ctx),
+            id=agency_id,
+            vct=entry.subject,
+            start=_iso(entry.not_before),
+            end=_iso(entry.not_after),
+        )
+    )
+
+
+@operator.command("withdraw")
+@click.argument("agency_id", metavar="AGENCY")
+@click.option("--kind", required=True, help="Document kind (id or vct).")
+@click.option("--at", "at", default=None, help="Withdrawn from (ISO date-time; default now).")
+@state_options
+@click.pass_context
+def withdraw(
+    ctx: click.Context,
+    *,
+    agency_id: str,
+    kind: str,
+    at: str | None,
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Withdraw AGENCY's accreditation for KIND: credentials it signs from then on fail accreditation."""
+    state = open_state(data_dir, passphrase_file)
+    try:
+        now = int(time.time())
+        operator_ = open_operator(state)
+        vct = _vct(state.catalogue, kind)
+        entry = operator_.withdraw(agency_id, vct, at=parse_when(at, default=now), now=now)
+        _commit(state, operator_, [entry], now)
+    finally:
+        state.close()
+    click.echo(text("withdrawn", _lang(ctx), id=agency_id, vct=vct, at=_iso(entry.not_before)))
+
+
+@operator.command("revoke")
+@click.argument("fingerprint")
+@click.option("--at", "at", default=None, help="Untrustworthy from (ISO date-time; default now).")
+@state_options
+@click.pass_context
+def revoke(
+    ctx: click.Context, fingerprint: str, at: str | None, data_dir: Path | None, passphrase_file: Path | None
+) -> None:
+    """Revoke a document-signer certificate (by its x5t#S256 fingerprint) from a point in time."""
+    state = open_state(data_dir, passphrase_file)
+    try:
+        now = int(time.time())
+        operator_ = open_operator(state)
+        entry = operator_.revoke_certificate(fingerprint, at=parse_when(at, default=now), now=now)
+        _commit(state, operator_, [entry], now)
+    finally:
+        state.close()
+    click.echo(text("cert_revoked", _lang(ctx), fingerprint=fingerprint, at=_iso(entry.not_before)))
+
+
+@operator.command("trust-list")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Copy it here.")
+@state_options
+@click.pass_context
+def trust_list(
+    ctx: click.Context, out: Path | None, data_dir: Path | None, passphrase_file: Path | None
+) -> None:
+    """Sign and publish the trust list (DATA/trust/trust-list.jwt) and list what it says."""
+    state = open_state(data_dir, passphrase_file)
+    operator_ = open_operator(state)
+    now = int(time.time())
+    path = _commit(state, operator_, (), now)
+    lang = _lang(ctx)
+    for agency_ in operator_.registry.agencies:
+        click.echo(f"{agency_.name}  {agency_.issuer_id}  ({len(agency_.certificates)} cert)")
+        for grant in agency_.accreditations:
+            click.echo(f"   {grant.vct}  {_iso(grant.not_before)} → {_iso(grant.not_after)}")
+    for revoked in operator_.registry.revoked:
+        click.echo(text("cert_revoked", lang, fingerprint=revoked.fingerprint, at=_iso(revoked.revoked_at)))
+    if out is not None:
+        write_output(out, path.read_text(encoding="ascii"))
+        path = out
+    click.echo(text("trust_list_written", lang, path=path), err=True)

@@ -1,0 +1,277 @@
+"""``dojang status``: revoke, suspend, reinstate and show a credential's status; the status plumbing.
+
+What the other commands share from here: every credential issued from a data directory gets an
+entry in its agency's status list (:func:`issue_with_status`), ``DATA/trust/status.json`` tells
+``dojang verify`` to read those lists from the data directory itself, and :func:`status_check_for`
+builds the verifier's status check from a trust directory.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dojang.adapters.status_sources import (
+    DirectoryStatusSource,
+    HttpStatusSource,
+    StoreStatusSource,
+    issuer_key_lookup,
+    read_status_trust,
+    write_status_tokens,
+    write_status_trust,
+)
+from dojang.cli._context import State, cli_of, open_state, read_input, state_options
+from dojang.cli._messages import Lang, text
+from dojang.core.log import CredentialStatus, credential_digest
+from dojang.core.status import StatusReason
+from dojang.errors import ForbiddenError, InputError
+from dojang.roles.issuer import IssuedCredential, Issuer, StatusChange, StatusLists
+from dojang.roles.verifier import StatusCheck, StatusSource
+
+__all__ = [
+    "change_status",
+    "issue_with_status",
+    "publish_status_tokens",
+    "publish_status_trust",
+    "status",
+    "status_check_for",
+    "status_lists",
+]
+
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+_REASONS = click.Choice([reason.slug for reason in StatusReason])
+
+
+def status_lists(state: State) -> StatusLists:
+    """The data directory's status lists, published under ``$DOJANG_PUBLIC_URL``."""
+    return StatusLists(state.status_store, state.settings.public_url, secrets.token_bytes)
+
+
+def issue_with_status(
+    state: State,
+    issuer: Issuer,
+    kind_id: str,
+    claims: Mapping[str, Any],
+    *,
+    now: datetime.datetime,
+    holder_jwk: Mapping[str, Any] | None,
+) -> IssuedCredential:
+    """Issue with a fresh random index of the agency's current status list (recorded before return)."""
+    made: list[IssuedCredential] = []
+
+    def sign(ref: Any) -> str:
+        made.append(issuer.issue(kind_id, claims, now=now, holder_jwk=holder_jwk, status=ref))
+        return made[-1].sd_jwt
+
+    sd_jwt, _ = status_lists(state).allocate(issuer.iss, int(now.timestamp()), sign)
+    return next(c for c in made if c.sd_jwt == sd_jwt)
+
+
+def publish_status_trust(state: State) -> None:
+    """Write ``DATA/trust/status.json`` (read the lists from this data directory) unless one exists."""
+    if not (state.settings.trust_dir / "status.json").is_file():
+        write_status_trust(state.settings.trust_dir, {"data_dir": ".."})
+
+
+def status_check_for(trust: Path, state: State) -> StatusCheck:
+    """The verifier's status check as ``TRUST/status.json`` describes it (default: HTTP to each URI)."""
+    document = read_status_trust(trust) or {}
+    source: StatusSource
+    if isinstance(document.get("directory"), str):
+        source = DirectoryStatusSource(Path(document["directory"]))
+    elif (
+        isinstance(document.get("data_dir"), str)
+        and Path(document["data_dir"]) == state.settings.data_dir.resolve()
+    ):
+        source = StoreStatusSource(status_lists(state), issuer_key_lookup(state.keys))
+    elif isinstance(document.get("data_dir"), str):
+        other = open_state(Path(document["data_dir"]), state.settings.passphrase_file)
+        source = StoreStatusSource(status_lists(other), issuer_key_lookup(other.keys))
+    else:
+        base = document.get("base_url")
+        source = HttpStatusSource(base_url=base if isinstance(base, str) else None)
+    return StatusCheck(source, required=document.get("required") is True)
+
+
+def _digest_of(credential: str) -> bytes:
+    """CREDENTIAL is an SD-JWT file ('-' for stdin) or its 64-hex digest (as the log names it)."""
+    if _HEX_DIGEST.fullmatch(credential):
+        return bytes.fromhex(credential)
+    return credential_digest(read_input(credential, what="credential").strip())
+
+
+def _agency(state: State, iss: str | None, owner: str) -> str:
+    """The acting agency: ``--iss``, else the credential's own agency when this data directory holds
+    its key (it is that agency's workspace), else the data directory's active issuer."""
+    held = {r.iss for r in state.keys.list() if r.purpose == "issuer" and r.retired_at is None}
+    if iss is not None:
+        if iss not in held:
+            raise ForbiddenError(
+                f"this data directory holds no key of {iss}, so it cannot act as that agency"
+            )
+        return iss
+    if owner in held:
+        return owner
+    return state.keys.active("issuer").iss or ""
+
+
+def _label(value: CredentialStatus, lang: Lang) -> str:
+    return text(f"status_{value.value}", lang)
+
+
+def change_status(
+    state: State, digest: bytes, after: CredentialStatus, reason: StatusReason, *, iss: str | None = None
+) -> StatusChange:
+    """Change one credential's status as agency ``iss`` (default: the data directory's issuer), logged."""
+    lists = status_lists(state)
+    acting = _agency(state, iss, lists.lookup(digest).issuer)
+    return lists.change(digest, after, reason, issuer=acting, now=int(time.time()), log=state.log[0])
+
+
+def publish_status_tokens(state: State, directory: Path) -> list[Path]:
+    """Sign every list of the data directory now and write them as ``directory/<list id>.jwt``."""
+    lists, key_for, now = status_lists(state), issuer_key_lookup(state.keys), int(time.time())
+    tokens = {
+        stored.id: lists.token(stored.id, key_for(stored.issuer), now=now) for stored in lists.store.lists()
+    }
+    return write_status_tokens(directory, tokens)
+
+
+def _change(
+    ctx: click.Context,
+    action: str,
+    after: CredentialStatus,
+    *,
+    credential: str,
+    reason: str,
+    iss: str | None,
+    as_json: bool,
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    lang = cli_of(ctx).lang
+    why = StatusReason.parse(reason)
+    digest = _digest_of(credential)
+    state = open_state(data_dir, passphrase_file)
+    try:
+        started = time.perf_counter()
+        change = change_status(state, digest, after, why, iss=iss)
+        elapsed = time.perf_counter() - started
+    finally:
+        state.close()
+    _report(change, action, lang, as_json=as_json, elapsed=elapsed)
+
+
+def _report(change: StatusChange, action: str, lang: Lang, *, as_json: bool, elapsed: float) -> None:
+    if as_json:
+        document = {
+            "digest": change.record.digest.hex(),
+            "list": change.record.list_id,
+            "uri": change.uri,
+            "idx": change.record.idx,
+            "before": change.before.name.lower(),
+            "after": change.after.name.lower(),
+            "reason": change.reason.slug,
+            "time": change.time,
+            "log_seq": change.log_seq,
+            "seconds": round(elapsed, 6),
+        }
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(
+        text(
+            "status_changed",
+            lang,
+            action=text(f"status_{action}", lang),
+            list=change.record.list_id,
+            idx=change.record.idx,
+            before=_label(change.before, lang),
+            after=_label(change.after, lang),
+            reason=change.reason.label(lang),
+            seq=change.log_seq,
+        )
+    )
+
+
+@click.group("status")
+def status() -> None:
+    """Credential status (IETF Token Status List): revoke, suspend, reinstate, show."""
+
+
+def _change_command(action: str, after: CredentialStatus, summary: str) -> None:
+    @status.command(action, help=summary)
+    @click.argument("credential", metavar="CREDENTIAL")
+    @click.option("--reason", required=True, type=_REASONS, help="Why (a reason code, logged).")
+    @click.option("--iss", default=None, help="Acting agency (default: the data directory's issuer).")
+    @click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
+    @state_options
+    @click.pass_context
+    def command(ctx: click.Context, /, **options: Any) -> None:
+        _change(ctx, action, after, **options)
+
+
+_change_command(
+    "revoke", CredentialStatus.REVOKED, "Revoke CREDENTIAL (an SD-JWT file or its digest); final."
+)
+_change_command("suspend", CredentialStatus.SUSPENDED, "Suspend CREDENTIAL until it is reinstated.")
+_change_command("reinstate", CredentialStatus.VALID, "Reinstate a suspended CREDENTIAL.")
+
+
+@status.command("show")
+@click.argument("credential", metavar="CREDENTIAL")
+@click.option(
+    "--time", "at", type=click.IntRange(min=0), default=None, help="As it stood then (Unix seconds)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@state_options
+@click.pass_context
+def show(
+    ctx: click.Context,
+    *,
+    credential: str,
+    at: int | None,
+    as_json: bool,
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Show CREDENTIAL's status now, or at --time T (from the list's snapshots)."""
+    lang = cli_of(ctx).lang
+    digest = _digest_of(credential)
+    state = open_state(data_dir, passphrase_file)
+    try:
+        lists = status_lists(state)
+        record, value = lists.status_of(digest, at)
+        uri = lists.store.load_list(record.list_id).uri
+    finally:
+        state.close()
+    if as_json:
+        document = {"list": record.list_id, "uri": uri, "idx": record.idx, "status": value.name.lower()}
+        click.echo(json.dumps({**document, "time": at}, indent=2))
+        return
+    when = "" if at is None else text("status_at", lang, time=_when(at))
+    click.echo(
+        text(
+            "status_show",
+            lang,
+            list=record.list_id,
+            idx=record.idx,
+            uri=uri,
+            status=_label(value, lang),
+            when=when,
+        )
+    )
+
+
+def _when(seconds: int) -> str:
+    try:
+        return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat(timespec="seconds")
+    except (OverflowError, ValueError, OSError):
+        raise InputError(f"--time {seconds} is not a usable time") from None

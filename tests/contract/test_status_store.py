@@ -1,0 +1,163 @@
+"""The StatusStore contract, run on every backend: SQLite in a temporary file, PostgreSQL in a new schema."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from dojang.adapters.storage import SqlStatusStore, open_status_store, open_store
+from dojang.core.status import (
+    DEFAULT_SIZE,
+    CredentialRecord,
+    StatusConflictError,
+    StatusList,
+    StatusSnapshot,
+    StatusStore,
+    snapshot_at,
+)
+from dojang.errors import InputError, NotFoundError
+
+PG_DSN = os.environ.get("DOJANG_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+URI = "https://status.example/statuslists/demo-1"
+ISS = "https://issuer.example/agencies/demo"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "log.db"), "dojang"
+        return
+    schema = f"test_{uuid.uuid4().hex}"
+    yield PG_DSN, schema
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def store(location: tuple[str, str]) -> Iterator[SqlStatusStore]:
+    opened = open_status_store(location[0], schema=location[1])
+    yield opened
+    opened.close()
+
+
+def _digest(n: int) -> bytes:
+    return n.to_bytes(32, "big")
+
+
+def _new(store: StatusStore, list_id: str = "demo-1", uri: str = URI) -> int:
+    return store.create_list(
+        list_id=list_id, uri=uri, issuer=ISS, bits=2, size=DEFAULT_SIZE, created=100
+    ).version
+
+
+def test_a_new_list_is_all_valid_and_unused(store: SqlStatusStore) -> None:
+    _new(store)
+    stored = store.load_list("demo-1")
+    assert (stored.uri, stored.issuer, stored.bits, stored.size) == (URI, ISS, 2, 131_072)
+    assert stored.data == bytes(32_768)
+    assert stored.used == bytes(16_384)
+    assert (stored.allocated, stored.version, stored.created) == (0, 1, 100)
+    assert [s.id for s in store.lists()] == ["demo-1"]
+    assert store.lists("https://someone.else") == []
+
+
+def test_ids_and_uris_are_unique(store: SqlStatusStore) -> None:
+    _new(store)
+    with pytest.raises(InputError):
+        _new(store)
+    with pytest.raises(InputError):
+        _new(store, "demo-2")  # the same URI under another id
+    with pytest.raises(NotFoundError):
+        store.load_list("nope-1")
+
+
+def test_allocation_saves_bitmap_and_credential_together(store: SqlStatusStore) -> None:
+    version = _new(store)
+    used = bytearray(16_384)
+    used[0] = 0b100
+    record = CredentialRecord(_digest(1), "demo-1", 2, ISS)
+    new = store.save_list("demo-1", version=version, used=bytes(used), allocated=1, credential=record)
+    assert new == version + 1
+    stored = store.load_list("demo-1")
+    assert (stored.used[0], stored.allocated, stored.version, stored.data) == (4, 1, new, bytes(32_768))
+    assert store.credential(_digest(1)) == record
+    assert store.credential(_digest(2)) is None
+
+
+def test_a_stale_version_is_refused_and_changes_nothing(store: SqlStatusStore) -> None:
+    version = _new(store)
+    store.save_list("demo-1", version=version, allocated=1)
+    before = store.load_list("demo-1")
+    record = CredentialRecord(_digest(1), "demo-1", 5, ISS)
+    with pytest.raises(StatusConflictError):
+        store.save_list("demo-1", version=version, allocated=9, credential=record)
+    assert store.load_list("demo-1") == before
+    assert store.credential(_digest(1)) is None
+
+
+def test_an_index_or_credential_is_recorded_once(store: SqlStatusStore) -> None:
+    version = _new(store)
+    version = store.save_list(
+        "demo-1", version=version, credential=CredentialRecord(_digest(1), "demo-1", 7, ISS)
+    )
+    for clash in (
+        CredentialRecord(_digest(2), "demo-1", 7, ISS),
+        CredentialRecord(_digest(1), "demo-1", 8, ISS),
+    ):
+        with pytest.raises(InputError):
+            store.save_list("demo-1", version=version, allocated=2, credential=clash)
+    stored = store.load_list("demo-1")
+    assert (stored.version, stored.allocated) == (version, 0)  # the refused saves rolled back whole
+
+
+def test_snapshots_are_kept_in_time_order_and_replaced_at_the_same_time(store: SqlStatusStore) -> None:
+    version = _new(store)
+    lst = StatusList(2)
+    version = store.save_list("demo-1", version=version, snapshot=StatusSnapshot.of(URI, 100, lst))
+    lst.set(3, 1)
+    data = lst.to_bytes()
+    version = store.save_list("demo-1", version=version, data=data, snapshot=StatusSnapshot.of(URI, 300, lst))
+    lst.set(4, 2)
+    version = store.save_list("demo-1", version=version, snapshot=StatusSnapshot.of(URI, 200, lst))
+    lst.set(4, 0)
+    store.save_list("demo-1", version=version, snapshot=StatusSnapshot.of(URI, 200, lst))
+    snapshots = store.snapshots("demo-1")
+    assert [s.time for s in snapshots] == [100, 200, 300]
+    assert snapshot_at(snapshots, 250).snapshot.status_list().get(4) == 0  # the later save at 200 won
+    assert store.load_list("demo-1").data == data
+    assert store.snapshots("other-1") == []
+
+
+def test_a_snapshot_of_another_list_is_refused(store: SqlStatusStore) -> None:
+    version = _new(store)
+    with pytest.raises(InputError):
+        store.save_list("demo-1", version=version, snapshot=StatusSnapshot.of(URI + "x", 1, StatusList(2)))
+    assert store.snapshots("demo-1") == []
+    assert store.load_list("demo-1").version == version
+
+
+def test_lists_are_listed_per_issuer_in_creation_order(store: SqlStatusStore) -> None:
+    for n in (1, 2, 10):
+        _new(store, f"demo-{n}", f"{URI[:-1]}{n}")
+    store.create_list(
+        list_id="gov-1", uri="https://x.example/gov-1", issuer="https://gov", bits=2, size=8, created=1
+    )
+    assert [s.id for s in store.lists(ISS)] == ["demo-1", "demo-2", "demo-10"]
+    assert [s.id for s in store.lists()] == ["demo-1", "demo-2", "demo-10", "gov-1"]
+
+
+def test_the_lists_live_beside_the_log_and_survive_reopening(location: tuple[str, str]) -> None:
+    first = open_status_store(location[0], schema=location[1])
+    _new(first)
+    first.close()
+    log = open_store(location[0], schema=location[1])
+    assert log.head().size == 0  # one database, one migration history, both ports
+    log.close()
+    again = open_status_store(location[0], schema=location[1])
+    assert again.load_list("demo-1").uri == URI
+    again.close()
