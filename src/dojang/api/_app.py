@@ -15,6 +15,8 @@ from dojang.adapters.settings import Settings, default_data_dir
 from dojang.adapters.storage import open_store
 from dojang.api._issuers import IssuerDirectory, issuers_router
 from dojang.api._log import LogReader, log_router
+from dojang.api._oid4vci import Oid4vciService, oid4vci_router
+from dojang.api._platform import PlatformApis, platform_apis
 from dojang.api._problems import install_problem_handlers, problem_openapi
 from dojang.api._status import StatusService, status_router, status_service
 
@@ -41,21 +43,31 @@ def create_app(
     on_shutdown: Callable[[], None] | None = None,
     status: StatusService | None = None,
     issuers: IssuerDirectory | None = None,
+    oid4vci: Oid4vciService | None = None,
+    platform: PlatformApis | None = None,
 ) -> FastAPI:
     """The HTTP app serving ``store``'s log.
 
     ``origin`` pins the log this server is for (None: whatever the stored checkpoints say);
     ``on_shutdown`` runs when the server stops (e.g. the store's ``close`` when the app owns it);
-    ``status`` adds the agencies' Token Status Lists (``/statuslists/{id}``).
+    ``status`` adds the agencies' Token Status Lists (``/statuslists/{id}``); ``oid4vci`` the
+    OpenID4VCI 1.0 issuer (metadata, offers, token, nonce, credential), closed at shutdown;
+    ``platform`` the authenticated agency and operator APIs and their bulk worker thread.
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if platform is not None:
+            platform.start()
         try:
             yield
         finally:
+            if platform is not None:
+                platform.stop()
             if on_shutdown is not None:
                 on_shutdown()
+            if oid4vci is not None:
+                oid4vci.close()
 
     app = FastAPI(
         title="dojang",
@@ -73,6 +85,10 @@ def create_app(
         app.include_router(status_router(status))
     if issuers is not None:
         app.include_router(issuers_router(issuers))
+    if oid4vci is not None:
+        app.include_router(oid4vci_router(oid4vci))
+    if platform is not None:
+        platform.install(app)
     return app
 
 
@@ -81,8 +97,11 @@ def log_location(environ: Mapping[str, str], data_dir: Path) -> str | Path:
     return environ.get(LOG_DB_ENV) or data_dir / "log.db"
 
 
-def app_from_env() -> FastAPI:
-    """The app for ``$DOJANG_DATA_DIR`` (and ``$DOJANG_LOG_DB``): uvicorn's factory in each worker."""
+def app_from_env(*, oid4vci: Oid4vciService | None = None) -> FastAPI:
+    """The app for ``$DOJANG_DATA_DIR`` (and ``$DOJANG_LOG_DB``): uvicorn's factory in each worker.
+
+    ``oid4vci`` comes from the composition root (``dojang serve`` passes it through its own factory).
+    """
     environ = os.environ
     store = open_store(log_location(environ, default_data_dir(environ)))
     settings = Settings.from_env(environ)
@@ -99,4 +118,6 @@ def app_from_env() -> FastAPI:
         on_shutdown=close,
         status=status,
         issuers=IssuerDirectory(settings.data_dir),
+        oid4vci=oid4vci,
+        platform=platform_apis(settings, keys),
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+import dojang.cli._agency  # noqa: F401 - importing it adds the agency API's commands to their groups
 from dojang.cli._bench import bench
 from dojang.cli._catalogue import catalogue
 from dojang.cli._context import Cli
@@ -23,10 +24,12 @@ from dojang.cli._issue import issue, present
 from dojang.cli._keys import keys
 from dojang.cli._log import anchor, log
 from dojang.cli._messages import Lang, detect_lang, text
+from dojang.cli._offer import agency
 from dojang.cli._operator import operator
 from dojang.cli._serve import serve
 from dojang.cli._status import status
 from dojang.cli._verify import verify
+from dojang.cli._wallet import wallet
 from dojang.errors import DojangError
 
 __all__ = ["cli", "main"]
@@ -114,6 +117,8 @@ cli.add_command(anchor)
 cli.add_command(serve)
 cli.add_command(status)
 cli.add_command(operator)
+cli.add_command(agency)  # OpenID4VCI offers; the agency API's commands join this group
+cli.add_command(wallet)
 
 
 def main() -> None:

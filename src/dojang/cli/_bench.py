@@ -29,6 +29,7 @@ import click
 
 from dojang.adapters.catalogue_files import load_catalogue
 from dojang.adapters.registry import SyntheticRegistry
+from dojang.cli._bench_bulk import bulk_row
 from dojang.cli._bench_log import (
     DEFAULT_AUDIT_ENTRIES,
     DEFAULT_PROOF_LOG,
@@ -68,7 +69,7 @@ REFERENCE_OF: dict[str, str] = {
 ROWS = tuple(BASELINES)
 #: Every row ``--only`` accepts: the credential rows, then the log rows (measured on one core only:
 #: the log has one sequencer), the audit and the computed anchoring row.
-ALL_ROWS = (*ROWS, *LOG_ROWS, "log_audit", "anchor_tx_per_million_issuances")
+ALL_ROWS = (*ROWS, *LOG_ROWS, "log_audit", "anchor_tx_per_million_issuances", "bulk_issue")
 
 KIND_ID = "resident-register-copy"
 HOUSEHOLD_SIZE = 4
@@ -414,6 +415,10 @@ def run_bench(
         rows.append(audit_row(audit_entries))
     if "anchor_tx_per_million_issuances" in names:
         rows += [anchor_row(row) for row in list(rows) if row["name"] == "sdjwt_issue"]
+    if "bulk_issue" in names:
+        # One job through the agency's bulk path, persisted and logged; sized to about ``seconds``.
+        progress("measuring bulk_issue: one bulk job through the agency's worker")
+        rows.append(bulk_row(max(200, min(10_000, int(seconds * 2_500)))))
     return _with_ratios(rows)
 
 
@@ -485,6 +490,11 @@ def _log_note(row: dict[str, Any]) -> str:
         return (
             f"log_audit: {row['ops']:,} entries replayed in {row['seconds']:.1f} s,"
             f" peak RSS {row['peak_rss_mb']:.0f} MB ({row['start_rss_mb']:.0f} MB before replaying)"
+        )
+    if name == "bulk_issue":
+        return (
+            f"bulk_issue: {row['ops']:,} credentials in one bulk job in {row['seconds']:.1f} s, one worker"
+            f" thread, status indexes and log entries committed per chunk of {row['chunk']}"
         )
     if name == "anchor_tx_per_million_issuances":
         return (

@@ -27,18 +27,22 @@ from dojang.api import (
     LOG_DB_ENV,
     LOG_ORIGIN_ENV,
     IssuerDirectory,
+    Oid4vciService,
+    PlatformApis,
     StatusService,
     create_app,
     log_location,
+    platform_apis,
     status_service,
 )
 from dojang.cli._context import State, open_state
 from dojang.cli._logsvc import publish_log_trust
+from dojang.cli._offer import oid4vci_service
 from dojang.errors import ConfigError, DojangError
 
 __all__ = ["serve"]
 
-_FACTORY = "dojang.api:app_from_env"
+_FACTORY = "dojang.cli._offer:worker_app"
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -121,7 +125,10 @@ def serve(
     with contextlib.closing(sock), _stopped_by_signals(), running or contextlib.nullcontext():
         if workers == 1:
             status = status_service(settings, open_state(data_dir, passphrase_file).keys)
-            _run_one(store, sock, status, IssuerDirectory(settings.data_dir))
+            oid4vci = oid4vci_service(open_state(data_dir, passphrase_file))
+            apis = open_state(data_dir, passphrase_file)
+            platform = platform_apis(apis.settings, apis.keys)  # agency and operator APIs, bulk worker
+            _run_one(store, sock, status, IssuerDirectory(settings.data_dir), oid4vci, platform=platform)
             return
         store.close()
         # Each worker process opens the store itself and finds the data directory here; they share
@@ -160,7 +167,13 @@ def _stop_done(_sig: int, _frame: FrameType | None) -> None:
 
 
 def _run_one(
-    store: ScanningLogStore, sock: socket.socket, status: StatusService, issuers: IssuerDirectory
+    store: ScanningLogStore,
+    sock: socket.socket,
+    status: StatusService,
+    issuers: IssuerDirectory,
+    oid4vci: Oid4vciService,
+    *,
+    platform: PlatformApis,
 ) -> None:
     """One process: the app built here around the open stores, which close when the server stops."""
 
@@ -169,7 +182,15 @@ def _run_one(
         store.close()
 
     origin = os.environ.get(LOG_ORIGIN_ENV) or None
-    app = create_app(store, origin=origin, on_shutdown=close, status=status, issuers=issuers)
+    app = create_app(
+        store,
+        origin=origin,
+        on_shutdown=close,
+        status=status,
+        issuers=issuers,
+        oid4vci=oid4vci,
+        platform=platform,
+    )
     config = uvicorn.Config(app, loop="uvloop", http="httptools", lifespan="on", server_header=False)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

@@ -39,11 +39,15 @@ def test_public_surface_is_pinned() -> None:
         "PROBLEM_TYPE",
         "IssuerDirectory",
         "LogReader",
+        "Oid4vciService",
+        "PlatformApis",
         "Problem",
         "StatusService",
         "app_from_env",
         "create_app",
         "log_location",
+        "oid4vci_router",
+        "platform_apis",
         "status_service",
     }
 

@@ -32,7 +32,7 @@ def rows() -> list[dict[str, Any]]:
 def test_every_row_is_measured_once_on_one_core(rows: list[dict[str, Any]]) -> None:
     names = [row["name"] for row in rows]
     expected = [name for name in BASELINES if reference_available() or name not in REFERENCE_ROWS]
-    assert names == [*expected, *LOG_ROWS, *COMPUTED]
+    assert names == [*expected, *LOG_ROWS, *COMPUTED, "bulk_issue"]
     assert set(REQUIRED) <= set(names)
     assert all(row["cores"] == 1 for row in rows)
 
@@ -157,3 +157,10 @@ def test_only_option_on_the_command_line() -> None:
     names = [row["name"] for row in json.loads(result.stdout)["results"]]
     assert sorted(set(names)) == ["es256_sign_raw", "log_integrate_core"]
     assert set(ALL_ROWS) >= set(names)
+
+
+def test_bulk_issue_row_counts_a_whole_job(rows: list[dict[str, Any]]) -> None:
+    bulk = next(row for row in rows if row["name"] == "bulk_issue")
+    assert bulk["ops"] == 500
+    assert bulk["cores"] == 1
+    assert bulk["seconds"] > 0

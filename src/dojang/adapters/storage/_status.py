@@ -114,6 +114,7 @@ class SqlStatusStore:
         allocated: int | None = None,
         credential: CredentialRecord | None = None,
         snapshot: StatusSnapshot | None = None,
+        credentials: Sequence[CredentialRecord] = (),
     ) -> int:
         changes = {"data": data, "used": used, "allocated": allocated}
         sets = "".join(f", {name} = ?" for name, value in changes.items() if value is not None)
@@ -133,8 +134,8 @@ class SqlStatusStore:
                 raise StatusConflictError(
                     f"status list {list_id!r} is at version {row[0]}, not {version} as read"
                 )
-            if credential is not None:
-                self._add_credential(conn, credential, list_id, int(row[1]))
+            for record in (credential, *credentials) if credential is not None else credentials:
+                self._add_credential(conn, record, list_id, int(row[1]))
             if snapshot is not None:
                 if snapshot.uri != row[2]:
                     raise InputError(f"snapshot of {snapshot.uri} saved with list {list_id!r}")

@@ -1,5 +1,6 @@
 """Keys, JWK, JWS, X.509 issuer certificates: the only part of dojang that imports ``cryptography``."""
 
+from dojang.core.crypto._aead import AEAD_KEY_BYTES, derive_key, open_sealed, seal
 from dojang.core.crypto._jws import ALLOWED_ALGS, JwsParts, check_alg, parse_jws, sign_jws, verify_jws
 from dojang.core.crypto._keys import (
     Rng,
@@ -32,6 +33,7 @@ from dojang.core.crypto._x509 import (
 )
 
 __all__ = [
+    "AEAD_KEY_BYTES",
     "ALLOWED_ALGS",
     "DOJANG_OID_ARC",
     "MAX_X5C_CERTS",
@@ -48,13 +50,16 @@ __all__ = [
     "check_issuer_id",
     "check_not_revoked",
     "create_root_ca",
+    "derive_key",
     "encode_x5c",
     "generate_key",
     "issue_document_signer",
     "jwk_thumbprint",
     "load_private_pem",
+    "open_sealed",
     "parse_jws",
     "parse_x5c",
+    "seal",
     "sha256",
     "sign_jws",
     "signing_key_from_jwk",

@@ -9,6 +9,7 @@ and starts again from a fresh read).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -95,9 +96,11 @@ class StatusStore(Protocol):
         allocated: int | None = None,
         credential: CredentialRecord | None = None,
         snapshot: StatusSnapshot | None = None,
+        credentials: Sequence[CredentialRecord] = (),
     ) -> int:
-        """In one transaction: replace what is given (None keeps it), record ``credential`` and
-        ``snapshot``; the new version. StatusConflictError unless the stored version is ``version``."""
+        """In one transaction: replace what is given (None keeps it), record ``credential`` (and every
+        one of ``credentials``: a bulk chunk in one commit) and ``snapshot``; the new version.
+        StatusConflictError unless the stored version is ``version``."""
         ...
 
     def credential(self, digest: bytes) -> CredentialRecord | None:
