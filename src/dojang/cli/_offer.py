@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import segno
 from fastapi import FastAPI
 
 from dojang.adapters.registry import SyntheticRegistry
@@ -33,7 +34,7 @@ from dojang.cli._issue import registry_claims
 from dojang.cli._keys import DEFAULT_ISS, publish_trust
 from dojang.cli._operator import agency_issuer
 from dojang.cli._status import publish_status_trust, status_lists
-from dojang.errors import ConfigError
+from dojang.errors import ConfigError, InputError
 from dojang.roles.issuer import CreatedOffer, Oid4vciConfig, Oid4vciIssuer, StoredOffer, issue_logged
 
 __all__ = [
@@ -160,6 +161,13 @@ def agency() -> None:
 @click.option("--deferred", is_flag=True, help="Back-office work first: issue after `dojang agency approve`.")
 @click.option("--public-url", default=None, help=f"The credential issuer's URL (default: ${PUBLIC_URL_ENV}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the link, PIN and offer as JSON.")
+@click.option(
+    "--qr",
+    "qr_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the link as a QR code for a phone's wallet to scan (.svg or .png).",
+)
 @state_options
 @click.pass_context
 def offer(
@@ -173,6 +181,7 @@ def offer(
     deferred: bool,
     public_url: str | None,
     as_json: bool,
+    qr_file: Path | None,
     data_dir: Path | None,
     passphrase_file: Path | None,
 ) -> None:
@@ -193,6 +202,8 @@ def offer(
         )  # fmt: skip
     finally:
         state.close()
+    if qr_file is not None:
+        write_qr(qr_file, made.link)
     if as_json:
         facts = {
             "id": made.id,
@@ -209,6 +220,16 @@ def offer(
     click.echo(f"{label}: {made.pin}", err=False)
     if deferred:
         click.echo(f"offer id: {made.id} (approve with: dojang agency approve {made.id})", err=True)
+
+
+def write_qr(path: Path, link: str) -> None:
+    """The link as a QR code (error correction M, boosted when it fits), SVG or PNG by extension."""
+    if path.suffix.lower() not in {".svg", ".png"}:
+        raise InputError(f"--qr writes .svg or .png files, not {path.suffix or 'a file without extension'}")
+    try:
+        segno.make(link, error="m", micro=False).save(str(path), scale=4, border=4)
+    except (OSError, segno.DataOverflowError) as exc:
+        raise InputError(f"cannot write the QR code {path}: {exc}") from None
 
 
 @agency.command("approve")
