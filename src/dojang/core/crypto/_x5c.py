@@ -114,8 +114,16 @@ _EE_POLICY = (
 _CA_POLICY = pkix.ExtensionPolicy.webpki_defaults_ca()
 
 
+_VALIDATED_CACHE = 1024
+
+
 class _Anchors:
-    """The trusted roots, with the verifier's store built once."""
+    """The trusted roots, with the verifier's store built once and the chains it validated.
+
+    Path validation depends only on the certificates, the roots, the policy and the time, and the
+    time only through each certificate's validity window; so a chain validated once is valid at any
+    time inside the intersection of the windows of its built path, and only then is it reused.
+    """
 
     def __init__(self, roots: Sequence[Certificate]) -> None:
         if not roots:
@@ -123,11 +131,28 @@ class _Anchors:
         self.roots = tuple(roots)
         self.subjects = {root._cert.subject for root in self.roots}
         self.store = pkix.Store([root._cert for root in self.roots])
+        self._validated: dict[tuple[bytes, ...], tuple[Certificate, datetime, datetime]] = {}
 
     def validate(self, chain: Sequence[Certificate], at: datetime) -> Certificate:
         if not chain:
             raise MalformedError("the x5c chain is empty")
         at = _utc(at)
+        key = tuple(cert.der for cert in chain)
+        known = self._validated.get(key)
+        if known is not None and known[1] <= at <= known[2]:
+            return known[0]
+        leaf, path = self._validate(chain, at)
+        if len(self._validated) >= _VALIDATED_CACHE:
+            self._validated.clear()
+        start = max(cert.not_valid_before_utc for cert in path)
+        end = min(cert.not_valid_after_utc for cert in path)
+        self._validated[key] = (leaf, start, end)
+        return leaf
+
+    def _validate(
+        self, chain: Sequence[Certificate], at: datetime
+    ) -> tuple[Certificate, list[x509.Certificate]]:
+        """Full validation; the leaf and the path built up to the root."""
         leaf = chain[0]
         _check_order(chain)
         _check_leaf_times(leaf, at)
@@ -155,7 +180,13 @@ class _Anchors:
             leaf.public_key  # noqa: B018 - the property refuses keys other than P-256
         except MalformedError as exc:
             raise _refuse(exc.message) from None
-        return leaf
+        return leaf, list(built.chain)
+
+
+@functools.lru_cache(maxsize=16)
+def _anchors_for(roots: tuple[Certificate, ...]) -> _Anchors:
+    """One store (and one cache of validated chains) per set of trusted roots, shared by resolvers."""
+    return _Anchors(roots)
 
 
 def _check_order(chain: Sequence[Certificate]) -> None:
@@ -241,7 +272,7 @@ class X5cResolver:
         iss: str | None = None,
         revoked: Mapping[str, datetime] | None = None,
     ) -> None:
-        self._anchors = _Anchors(roots)
+        self._anchors = _anchors_for(tuple(roots))
         self.at = _utc(at)
         self.iss = iss
         self.revoked = revoked or {}

@@ -303,3 +303,16 @@ def test_path_validation_speed() -> None:
     rate = n / (time.perf_counter() - start)
     print(f"x5c resolve (parse + path validation + SAN check): {rate:,.0f} chains/s")
     assert rate > 300  # far below the measured ~7,000/s: catches a pathological slowdown only
+
+
+def test_a_chain_validated_once_is_not_trusted_outside_its_validity_window() -> None:
+    """Resolvers share one cache of validated chains per set of roots; it never widens validity."""
+    short = signer(not_after=T0 + timedelta(days=30), seed=52)
+    chain = encode_x5c([short])
+    inside = X5cResolver([ROOT], at=T0 + timedelta(days=10))
+    assert inside.leaf({"x5c": chain}) == short
+    assert X5cResolver([ROOT], at=T0 + timedelta(days=20)).leaf({"x5c": chain}) == short  # from the cache
+    with refused("had expired at"):
+        X5cResolver([ROOT], at=T0 + timedelta(days=31)).leaf({"x5c": chain})
+    with refused("not yet valid"):
+        X5cResolver([ROOT], at=T0 - timedelta(days=1)).leaf({"x5c": chain})
