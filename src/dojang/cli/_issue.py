@@ -16,12 +16,12 @@ from dojang.cli._context import State, cli_of, open_state, read_input, state_opt
 from dojang.cli._keys import DEFAULT_ISS, publish_trust
 from dojang.cli._messages import text
 from dojang.cli._operator import agency_issuer
-from dojang.cli._status import issue_with_status, publish_status_trust
+from dojang.cli._status import publish_status_trust, status_lists
 from dojang.core.crypto import SigningKey, jwk_thumbprint, parse_jws, verify_key_from_jwk
 from dojang.core.encoding import loads_strict
 from dojang.core.sdjwt import parse
 from dojang.errors import InputError, MalformedError
-from dojang.roles.issuer import IssuedCredential
+from dojang.roles.issuer import IssuedCredential, issue_logged
 from dojang.roles.wallet import present_claims
 
 __all__ = ["check_bound_to", "issue", "issue_credential", "present", "registry_claims"]
@@ -56,9 +56,10 @@ def issue_credential(
     so is its entry in the agency's status list (its ``status`` claim).
     """
     issuer = agency_issuer(state, agency, fallback_iss=iss)
-    issuer.check_may_issue(kind_id, now=now)
-    credential = issue_with_status(state, issuer, kind_id, claims, now=now, holder_jwk=holder_jwk)
-    state.log[0].record_issuance(credential.sd_jwt)
+    # The same path as the agency API and bulk jobs: accreditation, status index, then the log entry.
+    credential, _ = issue_logged(
+        issuer, status_lists(state), state.log[0], kind_id, claims, now=now, holder_jwk=holder_jwk
+    )
     publish_trust(state)
     publish_status_trust(state)
     return credential

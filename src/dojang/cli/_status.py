@@ -1,7 +1,7 @@
 """``dojang status``: revoke, suspend, reinstate and show a credential's status; the status plumbing.
 
 What the other commands share from here: every credential issued from a data directory gets an
-entry in its agency's status list (:func:`issue_with_status`), ``DATA/trust/status.json`` tells
+entry in its agency's status list (the issuer role's ``issue_logged``), ``DATA/trust/status.json`` tells
 ``dojang verify`` to read those lists from the data directory itself, and :func:`status_check_for`
 builds the verifier's status check from a trust directory.
 """
@@ -13,7 +13,6 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,11 @@ from dojang.cli._messages import Lang, text
 from dojang.core.log import CredentialStatus, credential_digest
 from dojang.core.status import StatusReason
 from dojang.errors import ForbiddenError, InputError
-from dojang.roles.issuer import IssuedCredential, Issuer, StatusChange, StatusLists
+from dojang.roles.issuer import StatusChange, StatusLists
 from dojang.roles.verifier import StatusCheck, StatusSource
 
 __all__ = [
     "change_status",
-    "issue_with_status",
     "publish_status_tokens",
     "publish_status_trust",
     "status",
@@ -53,26 +51,6 @@ _REASONS = click.Choice([reason.slug for reason in StatusReason])
 def status_lists(state: State) -> StatusLists:
     """The data directory's status lists, published under ``$DOJANG_PUBLIC_URL``."""
     return StatusLists(state.status_store, state.settings.public_url, secrets.token_bytes)
-
-
-def issue_with_status(
-    state: State,
-    issuer: Issuer,
-    kind_id: str,
-    claims: Mapping[str, Any],
-    *,
-    now: datetime.datetime,
-    holder_jwk: Mapping[str, Any] | None,
-) -> IssuedCredential:
-    """Issue with a fresh random index of the agency's current status list (recorded before return)."""
-    made: list[IssuedCredential] = []
-
-    def sign(ref: Any) -> str:
-        made.append(issuer.issue(kind_id, claims, now=now, holder_jwk=holder_jwk, status=ref))
-        return made[-1].sd_jwt
-
-    sd_jwt, _ = status_lists(state).allocate(issuer.iss, int(now.timestamp()), sign)
-    return next(c for c in made if c.sd_jwt == sd_jwt)
 
 
 def publish_status_trust(state: State) -> None:
