@@ -129,10 +129,13 @@ class SqlJobStore:
 
     def claim(self, owner: str, *, now: int, lease_until: int, job_id: str | None = None) -> Job | None:
         free = "done + failed < total AND (owner IS NULL OR lease_until < ?)"
+        # PostgreSQL runs claims side by side: skip a job another claim is taking, or every worker
+        # would pick the same oldest one and all but one go idle. SQLite's writers queue anyway.
+        skip = "" if self._sqlite else " FOR UPDATE SKIP LOCKED"
         with self._db._write() as conn:
             if job_id is None:
                 row = conn.execute(
-                    self._q(f"SELECT id FROM agency_jobs WHERE {free} ORDER BY created, id LIMIT 1"),  # noqa: S608 - constant
+                    self._q(f"SELECT id FROM agency_jobs WHERE {free} ORDER BY created, id LIMIT 1{skip}"),  # noqa: S608 - constant
                     (now,),
                 ).fetchone()
                 if row is None:
@@ -187,9 +190,13 @@ class SqlJobStore:
                 " AND state = 'pending'",
                 ((i.error, job_id, i.n) for i in failed),
             )
+            # Recounted, not incremented: a repeated save (after a lost lease) changes no item.
             conn.execute(
-                self._q("UPDATE agency_jobs SET failed = failed + ?, updated = ? WHERE id = ?"),
-                (len(failed), now, job_id),
+                self._q(
+                    "UPDATE agency_jobs SET updated = ?, failed = (SELECT count(*) FROM agency_job_items"
+                    " WHERE job_id = ? AND state = 'failed') WHERE id = ?"
+                ),
+                (now, job_id, job_id),
             )
 
     def mark_issued(self, job_id: str, numbers: Sequence[int], now: int) -> None:
