@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import itertools
-import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 from typing import TypeVar
 
-import psycopg
 import pytest
 
 from dojang.adapters.storage import SqlJobStore, open_job_store, open_store
 from dojang.errors import NotFoundError
 from dojang.roles.issuer import IdempotencyConflictError, IssuedRecord, Job, JobItem
 
-PG_DSN = os.environ.get("DOJANG_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 AGENCY = "https://issuer.example/agencies/demo"
 OTHER = "https://issuer.example/agencies/other"
 T = TypeVar("T")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "log.db"), "dojang"
-        return
-    schema = f"test_{uuid.uuid4().hex}"
-    yield PG_DSN, schema
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

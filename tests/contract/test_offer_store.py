@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,21 +14,9 @@ import pytest
 from dojang.adapters.storage import SqlOid4vciStore, open_oid4vci_store, open_store
 from dojang.roles.issuer import StoredOffer
 
-PG_DSN = os.environ.get("DOJANG_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = 1_800_000_000
 #: What a duplicate row raises: the drivers' own errors (the store does not translate them).
 DUPLICATE = (sqlite3.IntegrityError, psycopg.IntegrityError)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "log.db"), "dojang"
-        return
-    schema = f"test_{uuid.uuid4().hex}"
-    yield PG_DSN, schema
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
-import psycopg
 import pytest
 
 from dojang.adapters.storage import SqlStatusStore, open_status_store, open_store
@@ -22,20 +18,8 @@ from dojang.core.status import (
 )
 from dojang.errors import InputError, NotFoundError
 
-PG_DSN = os.environ.get("DOJANG_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 URI = "https://status.example/statuslists/demo-1"
 ISS = "https://issuer.example/agencies/demo"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "log.db"), "dojang"
-        return
-    schema = f"test_{uuid.uuid4().hex}"
-    yield PG_DSN, schema
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture
