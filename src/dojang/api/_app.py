@@ -14,6 +14,7 @@ from dojang.adapters.keystore import KeyStore
 from dojang.adapters.settings import Settings, default_data_dir
 from dojang.adapters.storage import open_store
 from dojang.api._issuers import IssuerDirectory, issuers_router
+from dojang.api._limits import BodyLimit
 from dojang.api._log import LogReader, log_router
 from dojang.api._oid4vci import Oid4vciService, oid4vci_router
 from dojang.api._platform import PlatformApis, platform_apis
@@ -79,6 +80,7 @@ def create_app(
         redirect_slashes=False,  # a static-style server: a path names one resource or none
     )
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit)
     problem_openapi(app)
     app.include_router(log_router(store, origin))
     if status is not None:
