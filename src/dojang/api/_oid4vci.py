@@ -140,14 +140,7 @@ def oid4vci_router(service: Oid4vciService) -> APIRouter:
         "`invalid_nonce`, `credential_request_denied`; 401 `invalid_token`.",
     )
     async def credential(request: Request) -> JSONResponse:
-        try:
-            raw = await _body(request, "invalid_credential_request")
-            bearer = _bearer(request)
-            body = _json(raw, "invalid_credential_request") if bearer else None
-            status, answer = await run_in_threadpool(issuer.credential, bearer, body, service.now())
-        except OAuthError as exc:
-            return _error(exc)
-        return JSONResponse(answer, status_code=status, headers=_NO_STORE)
+        return await _bearer_request(request, issuer.credential)
 
     @router.post(
         "/deferred-credential",
@@ -156,11 +149,15 @@ def oid4vci_router(service: Oid4vciService) -> APIRouter:
         "`transaction_id` and `interval` while pending; 400 `invalid_transaction_id`.",
     )
     async def deferred_credential(request: Request) -> JSONResponse:
+        return await _bearer_request(request, issuer.deferred)
+
+    async def _bearer_request(request: Request, handle: Callable[..., tuple[int, Any]]) -> JSONResponse:
+        """A Bearer-authorised JSON request to the credential or deferred endpoint, answered no-store."""
         try:
             raw = await _body(request, "invalid_credential_request")
             bearer = _bearer(request)
             body = _json(raw, "invalid_credential_request") if bearer else None
-            status, answer = await run_in_threadpool(issuer.deferred, bearer, body, service.now())
+            status, answer = await run_in_threadpool(handle, bearer, body, service.now())
         except OAuthError as exc:
             return _error(exc)
         return JSONResponse(answer, status_code=status, headers=_NO_STORE)
