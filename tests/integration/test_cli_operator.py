@@ -96,7 +96,8 @@ def test_revoked_certificate_and_trust_list_out(tmp_path: Path, invoke: Invoke) 
     d = ("--data-dir", str(data))
     _setup(invoke, data)
     certify = _accreditation_entries(data)[0]
-    assert invoke("operator", "revoke", certify.subject, "--at", "2020-06-01", *d).code == 0
+    # Fingerprints are base64url and may start with '-': options first, then '--' before it.
+    assert invoke("operator", "revoke", "--at", "2020-06-01", *d, "--", certify.subject).code == 0
     token = tmp_path / "copy.sd-jwt"
     invoke("issue", "--kind", "resident-register-copy", "--citizen", "C0001", "--agency", AGENCY,
            "--out", str(token), *d)  # fmt: skip

@@ -327,7 +327,11 @@ def withdraw(
 def revoke(
     ctx: click.Context, fingerprint: str, at: str | None, data_dir: Path | None, passphrase_file: Path | None
 ) -> None:
-    """Revoke a document-signer certificate (by its x5t#S256 fingerprint) from a point in time."""
+    """Revoke a document-signer certificate (by its x5t#S256 fingerprint) from a point in time.
+
+    A fingerprint is base64url and may start with '-': put it after '--', e.g.
+    `dojang operator revoke --at 2026-06-01 -- -i9bRSZ…`.
+    """
     state = open_state(data_dir, passphrase_file)
     try:
         now = int(time.time())
