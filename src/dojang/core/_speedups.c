@@ -6,9 +6,8 @@
  * the pure-Python path in dojang.core.encoding would, or returns None so that the caller takes that
  * path and raises its precise error. tests/unit/core/test_speedups.py checks both paths agree.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
+#include "_speedups.h"
+
 #include <string.h>
 
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -23,9 +22,9 @@
 static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 static uint8_t B64URL_VALUE[256];  /* 0xFF: not in the alphabet */
 
-static Py_ssize_t b64url_length(Py_ssize_t n) { return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0); }
+Py_ssize_t dj_b64url_length(Py_ssize_t n) { return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0); }
 
-static void b64url_encode(const uint8_t *in, Py_ssize_t n, Py_UCS1 *out)
+void dj_b64url_encode(const uint8_t *in, Py_ssize_t n, Py_UCS1 *out)
 {
     Py_ssize_t i = 0;
     for (; i + 3 <= n; i += 3) {
@@ -86,23 +85,23 @@ static Py_ssize_t b64url_decode(const Py_UCS1 *in, Py_ssize_t n, uint8_t *out)
 
 /* ---- Python functions ---- */
 
-static PyObject *ascii_b64url(const uint8_t *data, Py_ssize_t n)
+PyObject *dj_ascii_b64url(const uint8_t *data, Py_ssize_t n)
 {
-    PyObject *text = PyUnicode_New(b64url_length(n), 127);
+    PyObject *text = PyUnicode_New(dj_b64url_length(n), 127);
     if (text != NULL) {
-        b64url_encode(data, n, PyUnicode_1BYTE_DATA(text));
+        dj_b64url_encode(data, n, PyUnicode_1BYTE_DATA(text));
     }
     return text;
 }
 
-static PyObject *digest_of_ascii(const uint8_t *data, Py_ssize_t n)
+PyObject *dj_digest_of_ascii(const uint8_t *data, Py_ssize_t n)
 {
     uint8_t hash[SHA256_DIGEST_LENGTH];
     SHA256_CTX ctx;
     SHA256_Init(&ctx);
     SHA256_Update(&ctx, data, (size_t)n);
     SHA256_Final(hash, &ctx);
-    return ascii_b64url(hash, 32);
+    return dj_ascii_b64url(hash, 32);
 }
 
 PyDoc_STRVAR(digest_doc, "digest(text: str) -> str | None\n\n"
@@ -113,7 +112,7 @@ static PyObject *py_digest(PyObject *self, PyObject *text)
     if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
         Py_RETURN_NONE;
     }
-    return digest_of_ascii(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text));
+    return dj_digest_of_ascii(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text));
 }
 
 PyDoc_STRVAR(encode_doc, "encode_disclosure(json_text: str) -> tuple[str, str]\n\n"
@@ -129,11 +128,11 @@ static PyObject *py_encode_disclosure(PyObject *self, PyObject *json_text)
         }
         return NULL;
     }
-    PyObject *encoded = ascii_b64url((const uint8_t *)utf8, size);
+    PyObject *encoded = dj_ascii_b64url((const uint8_t *)utf8, size);
     if (encoded == NULL) {
         return NULL;
     }
-    PyObject *digest = digest_of_ascii(PyUnicode_1BYTE_DATA(encoded), PyUnicode_GET_LENGTH(encoded));
+    PyObject *digest = dj_digest_of_ascii(PyUnicode_1BYTE_DATA(encoded), PyUnicode_GET_LENGTH(encoded));
     if (digest == NULL) {
         Py_DECREF(encoded);
         return NULL;
@@ -171,7 +170,7 @@ static PyObject *py_decode_disclosure(PyObject *self, PyObject *encoded)
         result = Py_NewRef(Py_None);
         goto done;
     }
-    PyObject *digest = digest_of_ascii(in, n);
+    PyObject *digest = dj_digest_of_ascii(in, n);
     if (digest != NULL) {
         result = PyTuple_Pack(2, text, digest);
         Py_DECREF(digest);
@@ -255,7 +254,7 @@ static PyObject *py_decode_disclosures(PyObject *self, PyObject *parts)
             goto done;
         }
         at += size;
-        PyObject *digest = digest_of_ascii(in, n);
+        PyObject *digest = dj_digest_of_ascii(in, n);
         if (digest == NULL) {
             goto done;
         }
@@ -338,7 +337,26 @@ static PyObject *py_json_depth_exceeds(PyObject *self, PyObject *const *args, Py
     Py_RETURN_FALSE;
 }
 
+PyDoc_STRVAR(json_b64_doc, "json_b64url(value) -> str | None\n\n"
+                           "base64url of the compact UTF-8 JSON of value; None for what the C encoder leaves\n"
+                           "to Python (subclasses, non-str keys, non-finite floats, deep nesting).");
+
+PyDoc_STRVAR(conceal_doc, "conceal(claims: dict, tree: PathTree, rng, decoys: int) -> tuple[dict, list[str]] | None\n\n"
+                          "The issuance walk of dojang.core.sdjwt._issue: the payload with digests and the\n"
+                          "encoded disclosures; None where the Python walk must decide.");
+
+PyDoc_STRVAR(build_doc, "build_disclosures(cls, parts, digests, items) -> tuple | None\n\n"
+                        "Disclosure tuples from parsed disclosure arrays; None if any is malformed.");
+
+PyDoc_STRVAR(resolve_doc, "resolve(payload: dict, disclosures: tuple) -> tuple[dict, set[str], int] | None\n\n"
+                          "The digest resolution of dojang.core.sdjwt._verify: the claims, the names disclosed\n"
+                          "at the top level and how many disclosures were referenced; None where Python decides.");
+
 static PyMethodDef methods[] = {
+    {"json_b64url", dj_py_json_b64url, METH_O, json_b64_doc},
+    {"conceal", (PyCFunction)(void (*)(void))dj_py_conceal, METH_FASTCALL, conceal_doc},
+    {"build_disclosures", (PyCFunction)(void (*)(void))dj_py_build_disclosures, METH_FASTCALL, build_doc},
+    {"resolve", (PyCFunction)(void (*)(void))dj_py_resolve, METH_FASTCALL, resolve_doc},
     {"decode_disclosures", py_decode_disclosures, METH_O, decode_all_doc},
     {"b64url_decode", py_b64url_decode, METH_O, b64_doc},
     {"json_depth_exceeds", (PyCFunction)(void (*)(void))py_json_depth_exceeds, METH_FASTCALL, depth_doc},
@@ -350,7 +368,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "dojang.core._speedups",
-    "base64url and SHA-256 for SD-JWT disclosures in one call each (see the C source's header).", -1,
+    "The byte work and claim walks of SD-JWT in C (see the C sources' headers).", -1,
     methods,
 };
 
@@ -359,6 +377,9 @@ PyMODINIT_FUNC PyInit__speedups(void)
     memset(B64URL_VALUE, 0xFF, sizeof B64URL_VALUE);
     for (int i = 0; i < 64; i++) {
         B64URL_VALUE[(uint8_t)B64URL[i]] = (uint8_t)i;
+    }
+    if (dj_claims_init() < 0) {
+        return NULL;
     }
     return PyModule_Create(&module);
 }

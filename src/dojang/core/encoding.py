@@ -10,7 +10,14 @@ from typing import Any
 
 from dojang.errors import MalformedError
 
-__all__ = ["MAX_JSON_DEPTH", "b64url_decode", "b64url_encode", "canonical_json", "loads_strict"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "b64url_decode",
+    "b64url_encode",
+    "canonical_json",
+    "json_b64url",
+    "loads_strict",
+]
 
 # '-' and '_' become the standard alphabet; '+', '/' and '=' become a character strict decoding refuses.
 _TO_STD = bytes.maketrans(b"-_+/=", b"+/!!!")
@@ -22,8 +29,10 @@ _TAIL_BITS = {c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 
 try:  # the C decoder for the common case; the Python path below decides, and words, every refusal
     from dojang.core._speedups import b64url_decode as _c_b64url_decode
+    from dojang.core._speedups import json_b64url as _c_json_b64url
 except ImportError:
     _c_b64url_decode = None  # type: ignore[assignment]
+    _c_json_b64url = None  # type: ignore[assignment]
 
 
 def b64url_encode(data: bytes) -> str:
@@ -141,3 +150,9 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 def canonical_json(value: Any) -> str:
     """Compact JSON with non-ASCII kept as is (UTF-8 on the wire), keys in the caller's order."""
     return _ENCODER.encode(value)
+
+
+def json_b64url(value: Any) -> str:
+    """Base64url of :func:`canonical_json`'s UTF-8: a JWS header or payload."""
+    fast = _c_json_b64url(value) if _c_json_b64url is not None else None
+    return fast if fast is not None else b64url_encode(canonical_json(value).encode("utf-8"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dojang.core.crypto._keys import SigningKey, VerifyKey
-from dojang.core.encoding import b64url_decode, b64url_encode, canonical_json, loads_strict
+from dojang.core.encoding import b64url_decode, b64url_encode, json_b64url, loads_strict
 from dojang.errors import AlgorithmError, HeaderError, InputError, MalformedError
 
 __all__ = ["ALLOWED_ALGS", "JwsParts", "check_alg", "parse_jws", "sign_jws", "verify_jws"]
@@ -29,8 +29,8 @@ def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], key: Signing
     """Compact JWS over JSON ``payload``; ``alg`` is set from the key and must not be given."""
     if "alg" in header:
         raise InputError("sign_jws sets alg from the key; do not pass it in the header")
-    head = b64url_encode(canonical_json({"alg": key.alg, **header}).encode("utf-8"))
-    body = b64url_encode(canonical_json(payload).encode("utf-8"))
+    head = json_b64url({"alg": key.alg, **header})
+    body = json_b64url(payload)
     signing_input = f"{head}.{body}"
     return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode('ascii')))}"
 

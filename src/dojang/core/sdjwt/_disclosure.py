@@ -94,8 +94,10 @@ def decode_disclosures(parts: list[str]) -> tuple[Disclosure, ...]:
         except MalformedError:
             items = None
         if type(items) is list and len(items) == len(parts):
-            from_item = Disclosure.from_item
-            return tuple(map(from_item, parts, digests, items))
+            built = _speedups.build_disclosures(Disclosure, parts, digests, items)
+            if built is not None:
+                return built
+            return tuple(map(Disclosure.from_item, parts, digests, items))
     return tuple(Disclosure.from_encoded(part) for part in parts)
 
 

@@ -12,6 +12,11 @@ from dojang.core.sdjwt._disclosure import RESERVED_NAMES, digest_of, disclosure_
 from dojang.core.sdjwt._paths import ClaimPath, PathTree
 from dojang.errors import InputError
 
+try:
+    from dojang.core._speedups import conceal as _c_conceal
+except ImportError:  # an interpreter that cannot load the C module takes the Python walk below
+    _c_conceal = None  # type: ignore[assignment]
+
 __all__ = ["NEVER_SELECTIVE", "SALT_BYTES", "issue"]
 
 #: Salt length: 144 bits (over the RFC 9901 §9.3 minimum of 128), a whole number of base64 quanta,
@@ -142,13 +147,7 @@ def issue(
     for name in ("_sd_alg", *(("cnf",) if holder_jwk is not None else ())):
         if name in claims:
             raise InputError(f"claim {name!r} is set by issue() and must not be given")
-    concealer = _Concealer(rng, decoys)
-    try:
-        payload = concealer.object(claims, tree)
-    except RecursionError:
-        raise InputError("claims are nested too deeply") from None
-    if len(set(concealer.salts)) != len(concealer.salts):
-        raise InputError("the random source repeated a salt; refusing to issue (is it really random?)")
+    payload, disclosures = _conceal(claims, tree, rng, decoys)
     if holder_jwk is not None:
         payload["cnf"] = {"jwk": dict(holder_jwk)}
     payload["_sd_alg"] = "sha-256"
@@ -156,4 +155,25 @@ def issue(
     if typ is not None:
         head["typ"] = typ
     jwt = sign_jws(head, payload, key)
-    return "~".join([jwt, *concealer.disclosures, ""])
+    return "~".join([jwt, *disclosures, ""])
+
+
+def _conceal(
+    claims: Mapping[str, Any], tree: PathTree, rng: Rng, decoys: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The payload with digests in place of the concealed claims, and the disclosures in order.
+
+    The C walk gives the same result for the same salts; anything unusual it leaves to the Python
+    walk, which decides and words every refusal.
+    """
+    fast = _c_conceal(claims, tree, rng, decoys) if _c_conceal is not None else None
+    if fast is not None:
+        return fast
+    concealer = _Concealer(rng, decoys)
+    try:
+        payload = concealer.object(claims, tree)
+    except RecursionError:
+        raise InputError("claims are nested too deeply") from None
+    if len(set(concealer.salts)) != len(concealer.salts):
+        raise InputError("the random source repeated a salt; refusing to issue (is it really random?)")
+    return payload, concealer.disclosures
