@@ -12,6 +12,7 @@ The tree::
     │                                               it is not accredited for, sign as the operator)
     ├── ConfigError                  500 / exit 2   settings, catalogue files or key store that cannot be used
     ├── UnavailableError             503 / exit 2   a node or server that cannot be reached now (retry later)
+    ├── AnchorRejectedError          409 / exit 2   the anchoring contract refused a transaction (``reason``)
     └── VerificationError            422 / exit 1   a readable input that is not valid; names the failed check
         ├── IssuerKeyError                          check "issuer-key"
         ├── SignatureError                          check "signature"
@@ -22,7 +23,11 @@ The tree::
         ├── KindError                               check "kind"
         ├── ValidityPeriodError                     check "validity-period"
         ├── HolderBindingError                      check "key-binding"
-        └── AudienceError / NonceError              check "audience" / "nonce"
+        ├── AudienceError / NonceError              check "audience" / "nonce"
+        ├── LogInclusionError                       check "log-inclusion"
+        ├── LogAnchorError                          check "log-anchored"
+        ├── LogConsistencyError                     check "log-consistency"
+        └── LogTimeError                            check "log-time"
 
 Every verification failure names its check (``error.check``) so that the verdict line and the
 CLI's ``--json`` output say exactly what failed.
@@ -35,6 +40,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AlgorithmError",
+    "AnchorRejectedError",
     "AudienceError",
     "ClaimsError",
     "ConfigError",
@@ -47,6 +53,10 @@ __all__ = [
     "InputError",
     "IssuerKeyError",
     "KindError",
+    "LogAnchorError",
+    "LogConsistencyError",
+    "LogInclusionError",
+    "LogTimeError",
     "MalformedError",
     "NonceError",
     "NotFoundError",
@@ -139,6 +149,24 @@ class UnavailableError(DojangError):
     exit_code = 2
 
 
+class AnchorRejectedError(DojangError):
+    """The anchoring contract refused a transaction (``reason`` is its revert message).
+
+    The usual reason is a tree size not larger than the last anchored one: after a crash the
+    outbox may resubmit a checkpoint that is already on chain, so look it up before retrying.
+    """
+
+    http_status = 409
+    exit_code = 2
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"the anchoring contract refused the transaction: {reason}",
+            hint="look the checkpoint up on chain: it may already be anchored",
+        )
+        self.reason = reason
+
+
 class VerificationError(DojangError):
     """A readable input that is not valid. ``check`` names the failed check."""
 
@@ -198,3 +226,27 @@ class AudienceError(VerificationError):
 
 class NonceError(VerificationError):
     check = "nonce"
+
+
+class LogInclusionError(VerificationError):
+    """The ``.tlog-proof`` is missing, does not verify, or proves another credential's entry."""
+
+    check = "log-inclusion"
+
+
+class LogAnchorError(VerificationError):
+    """The proof's checkpoint is not on the chain (or not deep enough, or another root is)."""
+
+    check = "log-anchored"
+
+
+class LogConsistencyError(VerificationError):
+    """The proof's checkpoint is not a prefix of the latest anchored one: the log forked."""
+
+    check = "log-consistency"
+
+
+class LogTimeError(VerificationError):
+    """The credential's ``iat`` disagrees with the time the log proves: back-dated or post-dated."""
+
+    check = "log-time"

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
-from dojang.adapters.anchor import AnchorRejectedError, InProcessChain, JsonRpcChain
+from dojang.adapters.anchor import InProcessChain, JsonRpcChain
 from dojang.core.log import Anchor, AnchorReceipt
-from dojang.errors import UnavailableError
+from dojang.errors import AnchorRejectedError, UnavailableError
 
 ROOT = Path(__file__).resolve().parents[2]
 # anvil's well-known first development account (funded by every fresh anvil node).

@@ -1,4 +1,4 @@
-"""``dojang log …``, ``anchor status`` and the three log lines of ``dojang verify``, on real parts.
+"""``dojang log …``, ``anchor status`` and the four log lines of ``dojang verify``, on real parts.
 
 Each fault gives a named failure and leaves stored state as it was.
 """
@@ -145,6 +145,7 @@ def test_log_checkpoint_and_prove_write_a_proof(tmp_path: Path, invoke: Invoke) 
         "log-inclusion",
         "log-anchored",
         "log-consistency",
+        "log-time",
     ]
     proof.unlink()  # without a proof, a trust dir that declares the log refuses the credential
     refused = json.loads(invoke("verify", str(out), "--data-dir", str(data), "--json", **env).stdout)
@@ -152,7 +153,7 @@ def test_log_checkpoint_and_prove_write_a_proof(tmp_path: Path, invoke: Invoke) 
     assert not refused["checks"][-1]["ok"]
 
 
-# -- the verifier's three lines on the demo's artefacts -------------------------------------------------
+# -- the verifier's log lines on the demo's artefacts -------------------------------------------------
 
 
 def _trust_copy(demo_dir: Path, tmp_path: Path, **changes: Any) -> Path:
@@ -163,6 +164,8 @@ def _trust_copy(demo_dir: Path, tmp_path: Path, **changes: Any) -> Path:
     doc["tiles"] = str(demo_dir / "log")
     doc.update(changes)
     (trust / "log.json").write_text(json.dumps(doc))
+    # The status lines come before the log lines: keep the copy's status lists where the demo left them.
+    (trust / "status.json").write_text(json.dumps({"directory": str(demo_dir / "status")}))
     return trust
 
 
@@ -173,12 +176,12 @@ def _failed(invoke: Invoke, token: Path, trust: Path, *extra: str) -> tuple[str,
     return failed[0]["check"], failed[0]["detail"]
 
 
-def test_a_demo_credential_shows_three_log_lines(demo_dir: Path, invoke: Invoke) -> None:
+def test_a_demo_credential_shows_four_log_lines(demo_dir: Path, invoke: Invoke) -> None:
     token = demo_dir / "credentials" / "resident-register-copy.sd-jwt"
     result = invoke("verify", str(token), "--trust", str(demo_dir / "trust"), "--json")
     assert result.code == 0, result.stdout
     lines = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
-    assert all(lines[name]["ok"] for name in ("log-inclusion", "log-anchored", "log-consistency"))
+    assert all(lines[name]["ok"] for name in ("log-inclusion", "log-anchored", "log-consistency", "log-time"))
     assert "block" in lines["log-anchored"]["detail"]
     assert "tx 0x" in lines["log-anchored"]["detail"]
     assert "prefix of the latest anchored" in lines["log-consistency"]["detail"]

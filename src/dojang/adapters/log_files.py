@@ -7,10 +7,16 @@
      "chain": {"kind": "inprocess", "path": "../data/chain"}          # or
               {"kind": "rpc", "url": "http://…", "contract": "0x…"},
      "confirmations": 3,
-     "tiles": "../log"}                                                # optional
+     "tiles": "../log",                  # optional: a directory, or the URL `dojang serve` answers at
+     "anchor_window": 3600}              # optional: seconds from iat to anchoring (log-time)
 
-Relative paths are relative to the directory holding ``log.json``. Verification opens the chain
-read-only and reads tiles from files: it needs no write access anywhere.
+Relative paths are relative to the directory holding ``log.json``. ``tiles`` is either such a path
+(C2SP tlog-tiles as static files) or an ``http(s)://`` URL under which ``tile/<L>/<N>[.p/<W>]`` and
+``checkpoint`` are served (``dojang serve``, or any static file server or CDN in front of it).
+``anchor_window`` is how long a genuine credential may wait from its ``iat`` to the anchoring of a
+checkpoint holding it (default ``DEFAULT_ANCHOR_WINDOW``, one hour); see docs/transparency-log.md.
+Verification opens the chain read-only and reads tiles from files or over HTTP: it needs no write
+access anywhere.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from dojang.adapters.anchor import InProcessChain, JsonRpcChain
 from dojang.adapters.keystore import atomic_write
@@ -31,14 +39,18 @@ from dojang.core.log import (
     LogStore,
     NoteVerifier,
     TileKey,
+    TileReader,
+    open_checkpoint,
     parse_verifier_key,
     tile_path,
+    tile_width,
 )
-from dojang.errors import ConfigError, DojangError
-from dojang.roles.verifier import ChainView, LogTrust
+from dojang.errors import ConfigError, DojangError, NotFoundError, TooLargeError, UnavailableError
+from dojang.roles.verifier import DEFAULT_ANCHOR_WINDOW, ChainView, LogTrust
 
 __all__ = [
     "LOG_FILE",
+    "HttpTiles",
     "StaticTiles",
     "export_tiles",
     "log_trust_document",
@@ -51,7 +63,13 @@ _MAX_BYTES = 64 * 1024
 
 
 def log_trust_document(
-    origin: str, key: NoteVerifier, chain: Mapping[str, Any], confirmations: int, tiles: str | None
+    origin: str,
+    key: NoteVerifier,
+    chain: Mapping[str, Any],
+    confirmations: int,
+    tiles: str | None,
+    *,
+    anchor_window: int | None = None,
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "origin": origin,
@@ -61,6 +79,8 @@ def log_trust_document(
     }
     if tiles is not None:
         doc["tiles"] = tiles
+    if anchor_window is not None:
+        doc["anchor_window"] = anchor_window
     return doc
 
 
@@ -82,16 +102,16 @@ def read_log_trust(trust: Path) -> LogTrust | None:
         doc = loads_strict(raw, what="log trust")
         if not isinstance(doc, dict) or not isinstance(doc.get("chain"), dict):
             raise ConfigError(f"{path} is not a log trust document (origin, key, chain)")
-        confirmations = doc.get("confirmations", 1)
-        if not isinstance(confirmations, int) or confirmations < 1:
-            raise ConfigError(f"{path}: confirmations must be a positive integer")
-        tiles = doc.get("tiles")
+        confirmations = _positive(doc, "confirmations", 1, path)
+        window = _positive(doc, "anchor_window", DEFAULT_ANCHOR_WINDOW, path)
+        origin, key = str(doc["origin"]), parse_verifier_key(str(doc["key"]))
         return LogTrust(
-            origin=str(doc["origin"]),
-            key=parse_verifier_key(str(doc["key"])),
+            origin=origin,
+            key=key,
             chain=_chain(doc["chain"], path.parent),
             confirmations=confirmations,
-            tiles=StaticTiles(path.parent / str(tiles)) if tiles else None,
+            tiles=_tiles(doc.get("tiles"), path.parent, key, origin),
+            anchor_window=window,
         )
     except KeyError as exc:
         raise ConfigError(f"{path} lacks {exc}") from None
@@ -101,6 +121,23 @@ def read_log_trust(trust: Path) -> LogTrust | None:
         raise
     except DojangError as exc:
         raise ConfigError(f"{path} cannot be used: {exc.message}") from None
+
+
+def _positive(doc: Mapping[str, Any], name: str, default: int, path: Path) -> int:
+    value = doc.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{path}: {name} must be a positive integer")
+    return value
+
+
+def _tiles(spec: Any, base: Path, key: NoteVerifier, origin: str) -> TileReader | None:
+    if not spec:
+        return None
+    if not isinstance(spec, str):
+        raise ConfigError("tiles must be a directory path or an http(s) URL")
+    if spec.startswith(("http://", "https://")):
+        return HttpTiles(spec, key, origin)
+    return StaticTiles(base / spec)
 
 
 def _chain(spec: Mapping[str, Any], base: Path) -> ChainView:
@@ -134,6 +171,59 @@ class StaticTiles:
         partial = (self.root / tile_path(key, 1)).parent
         widths = sorted((int(p.name) for p in partial.glob("*") if p.name.isdigit()), reverse=True)
         return (partial / str(widths[0])).read_bytes() if widths else None
+
+
+class HttpTiles:
+    """A ``TileReader`` over C2SP tlog-tiles served at ``base_url`` (``dojang serve``, a CDN, a file server).
+
+    A full tile is fetched at ``tile/<L>/<N>``; the log's right edge is made of partial tiles, whose
+    width depends on the tree size, so the first miss fetches ``checkpoint`` (checked against the
+    log key) and asks for ``tile/<L>/<N>.p/<W>`` at that size. Every hash read is checked against a
+    root from the chain by the proof that uses it, so the server needs no trust of its own.
+    """
+
+    def __init__(self, base_url: str, key: NoteVerifier, origin: str, *, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self._key, self._origin, self._timeout = key, origin, timeout
+        self._size: int | None = None
+
+    def __call__(self, keys: Iterable[TileKey]) -> dict[TileKey, bytes]:
+        found: dict[TileKey, bytes] = {}
+        # One connection per batch (a proof reads its tiles in one call): nothing left open between.
+        with httpx.Client(timeout=self._timeout, follow_redirects=False, trust_env=False) as client:
+            for key in keys:
+                data = self._get(client, tile_path(key))
+                if data is None:
+                    width = tile_width(key, self._served_size(client))
+                    data = self._get(client, tile_path(key, width)) if 0 < width < TILE_WIDTH else None
+                if data is not None:
+                    found[key] = data
+        return found
+
+    def _served_size(self, client: httpx.Client) -> int:
+        if self._size is None:
+            note = self._get(client, "checkpoint", limit=_MAX_BYTES)
+            if note is None:
+                raise NotFoundError(f"{self.base_url}checkpoint: the log serves no checkpoint yet")
+            self._size = open_checkpoint(note, [self._key], origin=self._origin).size
+        return self._size
+
+    def _get(self, client: httpx.Client, path: str, *, limit: int = TILE_WIDTH * HASH_SIZE) -> bytes | None:
+        url = self.base_url + path
+        try:
+            with client.stream("GET", url) as reply:
+                if reply.status_code == 404:
+                    return None
+                if reply.status_code != 200:
+                    raise UnavailableError(f"{url} answered HTTP {reply.status_code}")
+                body = bytearray()
+                for chunk in reply.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise TooLargeError(f"{url} sent over {limit} bytes")
+        except httpx.HTTPError as exc:
+            raise UnavailableError(f"cannot fetch {url}: {exc}") from None
+        return bytes(body)
 
 
 def export_tiles(store: LogStore, size: int, root: Path) -> int:

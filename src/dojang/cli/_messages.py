@@ -171,6 +171,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{action}: {list}[{idx}] {before} → {after} (사유: {reason}, 로그 순번 {seq})",
         "{action}: {list}[{idx}] {before} → {after} (reason: {reason}, log seq {seq})",
     ),
+    "status_repeated": (
+        "{action}: {list}[{idx}] 이미 {before} → {after} 변경됨, 다시 기록하지 않음"
+        " (사유: {reason}, 로그 순번 {seq})",
+        "{action}: {list}[{idx}] already changed {before} → {after}, not logged again"
+        " (reason: {reason}, log seq {seq})",
+    ),
     "status_show": ("{list}[{idx}] ({uri}): 상태 {status}{when}", "{list}[{idx}] ({uri}): {status}{when}"),
     "status_at": (" — {time} 기준", " — as of {time}"),
     "status_0": ("유효", "valid"),
@@ -209,6 +215,7 @@ _CHECKS: dict[str, tuple[str, str]] = {
     "log-inclusion": ("투명성 로그 포함", "in the transparency log"),
     "log-anchored": ("블록체인 앵커", "anchored on chain"),
     "log-consistency": ("로그 일관성(포크 없음)", "log consistency (no fork)"),
+    "log-time": ("발급 시각(소급 발급 아님)", "issue time (not back-dated)"),
     "trust-list": ("신뢰 목록 서명", "signed trust list"),
     "trust-chain": ("인증서 체인", "certificate chain"),
     "accreditation": ("발급 인정", "accreditation"),

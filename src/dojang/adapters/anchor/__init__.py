@@ -5,13 +5,12 @@ compiled artefact ``LogAnchor.json``) and add what `dojang anchor status` and th
 ``head()``, ``block(n)``, ``transaction(hash)``, ``anchored(origin, …)`` and ``address``.
 """
 
-from dojang.adapters.anchor._contract import AnchorRejectedError, Artifact, load_artifact
+from dojang.adapters.anchor._contract import Artifact, load_artifact
 from dojang.adapters.anchor._inprocess import InProcessChain
 from dojang.adapters.anchor._jsonrpc import JsonRpcChain
 from dojang.adapters.anchor._types import ChainBlock, ChainTransaction
 
 __all__ = [
-    "AnchorRejectedError",
     "Artifact",
     "ChainBlock",
     "ChainTransaction",

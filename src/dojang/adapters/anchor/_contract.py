@@ -11,11 +11,10 @@ from typing import Any
 from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
 
-from dojang.errors import DojangError, InputError
+from dojang.errors import InputError
 
 __all__ = [
     "ANCHORED_TOPIC",
-    "AnchorRejectedError",
     "Artifact",
     "decode_anchored",
     "decode_record",
@@ -35,24 +34,6 @@ _ANCHOR = keccak(text="anchor(string,uint64,bytes32,bytes32)")[:4]
 _LOOKUP = keccak(text="lookup(string,uint64)")[:4]
 _LATEST = keccak(text="latest(string)")[:4]
 ANCHORED_TOPIC = keccak(text="Anchored(bytes32,uint64,bytes32,bytes32)")
-
-
-class AnchorRejectedError(DojangError):
-    """The contract refused the anchoring transaction (``reason`` is its revert message).
-
-    The usual reason is a tree size not larger than the last anchored one: after a crash the
-    outbox may resubmit a checkpoint that is already on chain, so look it up before retrying.
-    """
-
-    http_status = 409
-    exit_code = 2
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(
-            f"the anchoring contract refused the transaction: {reason}",
-            hint="look the checkpoint up on chain: it may already be anchored",
-        )
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

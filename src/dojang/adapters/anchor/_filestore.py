@@ -6,6 +6,12 @@ commit as one frame ``length (4 bytes) | SHA-256 of the body | body`` and fsyncs
 frames are replayed in order; a torn or corrupt last frame (a crash in the middle of a write) is
 cut off, so the store is always what the last complete commit left. ``rollback()`` undoes the
 writes since the last commit in memory, leaving the file and the values exactly as they were.
+
+``compact(keep)`` rewrites the journal as a snapshot of the values ``keep`` accepts (then the tail
+of later frames grows from there): written to ``chain.journal.compact``, fsynced, renamed over the
+journal and the directory fsynced. A crash before the rename leaves the old journal whole (the
+stray temporary file is removed on the next open); after it, the snapshot is whole. The writer's
+lock is on a separate ``chain.lock`` file, so it survives the journal being replaced.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ import fcntl
 import hashlib
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import BinaryIO
 
 from eth.db.backends.base import BaseDB
@@ -29,6 +36,8 @@ _FRAME_HEAD = struct.Struct(">I32s")
 _ITEM = struct.Struct(">II")
 _DELETED = 0xFFFFFFFF
 _ABSENT = object()
+#: A snapshot is written in frames of at most this many body bytes (a frame's length is 32 bits).
+_SNAPSHOT_FRAME = 64 * 1024 * 1024
 
 
 class JournalStore(BaseDB):
@@ -41,38 +50,52 @@ class JournalStore(BaseDB):
         # key -> its value at the last commit (or _ABSENT): what rollback() restores.
         self._undo: dict[bytes, object] = {}
         self._file: BinaryIO | None = None
+        self._lock: BinaryIO | None = None
+        #: Frames in the journal: the snapshot's (one per 64 MiB) and one per commit since.
+        self.tail_frames = 0
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def values_view(self) -> Mapping[bytes, bytes]:
+        """The committed and pending values, read-only (what a compaction marks from)."""
+        return MappingProxyType(self._values)
 
     def open(self) -> None:
-        """Lock the file against a second writer and replay its frames."""
+        """Lock the state directory against a second writer and replay the journal's frames."""
         if self._read_only:
             self._open_read_only()
             return
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self._path.open("a+b")
+        lock = self._path.with_name("chain.lock").open("a+b")
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.close()
+            lock.close()
             raise UnavailableError(
                 f"the in-process chain at {self._path.parent} is in use by another process",
                 hint="stop the other dojang process using this data directory",
             ) from None
+        try:
+            self._temporary().unlink(missing_ok=True)  # a compaction that never reached its rename
+            handle = self._path.open("a+b")
+        except BaseException:
+            lock.close()
+            raise
         handle.seek(0)
         try:
             good_end = self._replay(handle.read())
         except BaseException:
             handle.close()
+            lock.close()
             raise
         handle.truncate(good_end)
         if good_end == 0:
             handle.write(_MAGIC)
             _sync(handle)
-            directory = os.open(self._path.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)  # the new file's name is durable too
-            finally:
-                os.close(directory)
-        self._file = handle
+            _sync_directory(self._path.parent)  # the new file's name is durable too
+        self._file, self._lock = handle, lock
 
     def _open_read_only(self) -> None:
         """Replay the journal without a lock or a write: frames are checksummed and only ever appended,
@@ -92,6 +115,41 @@ class JournalStore(BaseDB):
         if self._file is not None:
             self._file.close()
             self._file = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def compact(
+        self, keep: Callable[[bytes], bool], *, before_rename: Callable[[], None] | None = None
+    ) -> int:
+        """Rewrite the journal as one snapshot of the committed values ``keep`` accepts; bytes saved.
+
+        Crash-safe: temporary file, fsync, rename, directory fsync (``before_rename`` is a test hook
+        run once the temporary file is durable). Values ``keep`` refuses are gone from memory too.
+        """
+        if self._file is None:
+            raise ConfigError("the chain journal is not open for writing")
+        if self._undo:
+            raise ConfigError("cannot compact the chain journal with uncommitted writes")
+        kept = {key: value for key, value in self._values.items() if keep(key)}
+        before = os.fstat(self._file.fileno()).st_size
+        temporary = self._temporary()
+        with temporary.open("wb") as out:
+            out.write(_MAGIC)
+            for body in _snapshot_bodies(kept):
+                out.write(_FRAME_HEAD.pack(len(body), hashlib.sha256(body).digest()) + body)
+            _sync(out)
+        if before_rename is not None:
+            before_rename()
+        os.replace(temporary, self._path)
+        _sync_directory(self._path.parent)
+        self._file.close()
+        self._file = self._path.open("a+b")
+        self._values, self.tail_frames = kept, 0
+        return before - os.fstat(self._file.fileno()).st_size
+
+    def _temporary(self) -> Path:
+        return self._path.with_name(self._path.name + ".compact")
 
     def commit(self) -> None:
         """Append the writes since the last commit as one frame and fsync it."""
@@ -109,6 +167,7 @@ class JournalStore(BaseDB):
         self._file.write(_FRAME_HEAD.pack(len(body), hashlib.sha256(body).digest()) + body)
         _sync(self._file)
         self._undo.clear()
+        self.tail_frames += 1
 
     def rollback(self) -> None:
         """Forget the writes since the last commit."""
@@ -126,12 +185,14 @@ class JournalStore(BaseDB):
         if not data.startswith(_MAGIC):
             raise ConfigError(f"{self._path} is not a dojang chain journal")
         offset = len(_MAGIC)
+        self.tail_frames = 0
         while offset + _FRAME_HEAD.size <= len(data):
             length, digest = _FRAME_HEAD.unpack_from(data, offset)
             body = data[offset + _FRAME_HEAD.size : offset + _FRAME_HEAD.size + length]
             if len(body) != length or hashlib.sha256(body).digest() != digest:
                 break  # a torn last frame: the commit it belonged to never returned
             self._apply(body)
+            self.tail_frames += 1
             offset += _FRAME_HEAD.size + length
         return offset
 
@@ -171,6 +232,26 @@ class JournalStore(BaseDB):
         return len(self._values)
 
 
+def _snapshot_bodies(values: dict[bytes, bytes]) -> Iterator[bytes]:
+    body = bytearray()
+    for key, value in values.items():
+        item = _ITEM.pack(len(key), len(value)) + key + value
+        if body and len(body) + len(item) > _SNAPSHOT_FRAME:
+            yield bytes(body)
+            body = bytearray()
+        body += item
+    if body:
+        yield bytes(body)
+
+
 def _sync(handle: BinaryIO) -> None:
     handle.flush()
     os.fsync(handle.fileno())
+
+
+def _sync_directory(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

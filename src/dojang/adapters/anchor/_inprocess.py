@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ from eth_typing import Address
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from dojang.adapters.anchor._compaction import live_keys, prunable
 from dojang.adapters.anchor._contract import (
     ANCHORED_TOPIC,
-    AnchorRejectedError,
     decode_anchored,
     decode_record,
     encode_anchor,
@@ -34,7 +35,7 @@ from dojang.adapters.anchor._contract import (
 from dojang.adapters.anchor._filestore import JournalStore
 from dojang.adapters.anchor._types import ChainBlock, ChainTransaction
 from dojang.core.log import AnchorReceipt, AnchorRecord
-from dojang.errors import ConfigError, DojangError, InputError
+from dojang.errors import AnchorRejectedError, ConfigError, DojangError, InputError
 
 __all__ = ["InProcessChain"]
 
@@ -52,6 +53,10 @@ _GENESIS: dict[str, Any] = {
 }
 _GAS = 500_000
 _CALL_GAS = 1_000_000
+#: Compact once the journal holds this many frames (about one per block) beyond its snapshot, and at
+#: least half as many as the chain has blocks: a compaction walks every block, so its total cost stays
+#: linear in the chain's length while the journal never holds more than ~1.5 times what is live.
+COMPACT_AFTER = 1024
 
 _Chain = MiningChain.configure(
     __name__="DojangInProcessChain",
@@ -73,11 +78,18 @@ class InProcessChain:
 
     One process owns a state directory at a time (a file lock); ``close()`` releases it. The chain
     has a single block producer, so it never reorganises.
+
+    The journal is compacted (``compact()``, see ``_compaction``) once ``compact_after`` blocks have
+    been added since its last snapshot: the state of earlier blocks is dropped, every header,
+    transaction and receipt is kept, so old anchors stay provable and a restart replays a snapshot.
     """
 
-    def __init__(self, state_dir: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, state_dir: Path, *, read_only: bool = False, compact_after: int = COMPACT_AFTER
+    ) -> None:
         self._store = JournalStore(Path(state_dir) / "chain.journal", read_only=read_only)
         self._read_only = read_only
+        self._compact_after = compact_after
         self._chain: Any = None
         self._lock = threading.RLock()
         self.chain_id = CHAIN_ID
@@ -130,7 +142,22 @@ class InProcessChain:
             for _ in range(blocks):
                 chain.mine_block()
                 self._store.commit()
+                self._maybe_compact()
             return int(chain.get_canonical_head().block_number)
+
+    def compact(self, *, before_rename: Callable[[], None] | None = None) -> int:
+        """Drop the state of earlier blocks from the journal (crash-safe); the bytes saved.
+
+        Every header, transaction and receipt stays, and the head's state: anchors, receipts and
+        events read as before. Refuses (ConfigError), changing nothing, if a needed node is missing.
+        ``before_rename`` runs once the new journal is durable, before it replaces the old (tests).
+        """
+        self._check_writable()
+        with self._lock:
+            chain = self._open()
+            values = self._store.values_view()
+            keep = prunable(values, live_keys(chain, values))
+            return self._store.compact(keep, before_rename=before_rename)
 
     def block(self, number: int) -> ChainBlock | None:
         """The canonical block ``number``, or None beyond the head."""
@@ -232,7 +259,13 @@ class InProcessChain:
             raise AnchorRejectedError(revert_reason(output if isinstance(output, bytes) else b""))
         chain.mine_block()
         self._store.commit()
+        self._maybe_compact()
         return tx.hash
+
+    def _maybe_compact(self) -> None:
+        head = int(self._chain.get_canonical_head().block_number)
+        if self._store.tail_frames >= max(self._compact_after, head // 2):
+            self.compact()
 
     def _discard_pending(self) -> None:
         self._store.rollback()

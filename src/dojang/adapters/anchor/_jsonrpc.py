@@ -13,7 +13,6 @@ from eth_utils.address import to_checksum_address
 
 from dojang.adapters.anchor._contract import (
     ANCHORED_TOPIC,
-    AnchorRejectedError,
     decode_anchored,
     decode_record,
     encode_anchor,
@@ -25,7 +24,7 @@ from dojang.adapters.anchor._contract import (
 )
 from dojang.adapters.anchor._types import ChainBlock, ChainTransaction
 from dojang.core.log import AnchorReceipt, AnchorRecord
-from dojang.errors import DojangError, UnavailableError
+from dojang.errors import AnchorRejectedError, DojangError, UnavailableError
 
 __all__ = ["JsonRpcChain"]
 

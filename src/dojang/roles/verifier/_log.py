@@ -1,11 +1,12 @@
-"""The three log checks: the credential is in the log, its checkpoint is anchored, the log has not forked.
+"""The four log checks: the credential is in the log, anchored, the log has not forked, its time holds.
 
 ``log-inclusion``   the ``.tlog-proof`` verifies to a checkpoint signed by the trusted log key, and
                     the entry it proves is this credential's issuance (same digest and ``vct``);
 ``log-anchored``    the chain holds that checkpoint's root and note for (origin, size), at least
                     ``confirmations`` blocks deep;
 ``log-consistency`` the checkpoint is a prefix of the latest anchored one (a consistency proof read
-                    from the log's tiles, checked against both roots from the chain).
+                    from the log's tiles, checked against both roots from the chain);
+``log-time``        the credential's ``iat`` fits the time the chain proves (see ``_log_time``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from hashlib import sha256
-from typing import Any, Protocol
+from typing import Any
 
 from dojang.core.log import (
     AnchorRecord,
@@ -29,49 +30,72 @@ from dojang.core.log import (
     verify_consistency,
     verify_tlog_proof,
 )
-from dojang.errors import DojangError, VerificationError
+from dojang.errors import (
+    DojangError,
+    LogAnchorError,
+    LogConsistencyError,
+    LogInclusionError,
+    VerificationError,
+)
+from dojang.roles.verifier._log_time import DEFAULT_ANCHOR_WINDOW, DEFAULT_LOG_SKEW, ChainView, time_check
 from dojang.roles.verifier._verdict import Check
 
-__all__ = ["ChainView", "LogTrust", "log_checks"]
-
-
-class ChainView(Protocol):
-    """What the verifier reads from the anchoring chain (both anchor adapters provide it)."""
-
-    def lookup(self, origin: str, tree_size: int) -> AnchorRecord | None: ...
-
-    def latest(self, origin: str) -> AnchorRecord | None: ...
-
-    def head(self) -> int: ...
+__all__ = ["LogTrust", "log_checks"]
 
 
 @dataclass(frozen=True)
 class LogTrust:
-    """A trusted log: its origin and note key, the chain that anchors it, and where its tiles are."""
+    """A trusted log: its origin and note key, the chain that anchors it, and where its tiles are.
+
+    ``anchor_window`` is the longest a genuine credential's entry may take from its ``iat`` to the
+    anchoring of a checkpoint that includes it (checkpoint interval, anchoring delay, confirmations
+    and slack for a node outage); ``skew`` is how far the issuer's clock may run ahead of the chain's.
+    """
 
     origin: str
     key: NoteVerifier
     chain: ChainView
     confirmations: int = 1
     tiles: TileReader | None = None
+    anchor_window: int = DEFAULT_ANCHOR_WINDOW
+    skew: int = DEFAULT_LOG_SKEW
+
+
+_ERRORS: dict[str, type[VerificationError]] = {
+    "log-inclusion": LogInclusionError,
+    "log-anchored": LogAnchorError,
+    "log-consistency": LogConsistencyError,
+}
 
 
 def _fail(check: str, message: str) -> VerificationError:
-    return VerificationError(message, check=check)
+    return _ERRORS[check](message)
 
 
 def log_checks(
     log: LogTrust, token: str, payload: Mapping[str, Any], proof: bytes | None, lines: list[Check]
 ) -> None:
-    """Append the three lines in order; the first failure raises VerificationError naming its check."""
-    checkpoint = _inclusion(log, token, payload, proof, lines)
+    """Append the four lines in order; the first failure raises VerificationError naming its check."""
+    checkpoint, index, entry = _inclusion(log, token, payload, proof, lines)
     record = _anchored(log, checkpoint, proof or b"", lines)
     _consistency(log, checkpoint, record, lines)
+    lines.append(
+        time_check(
+            log.chain,
+            log.tiles,
+            payload,
+            entry=entry,
+            index=index,
+            record=record,
+            window=log.anchor_window,
+            skew=log.skew,
+        )
+    )
 
 
 def _inclusion(
     log: LogTrust, token: str, payload: Mapping[str, Any], proof: bytes | None, lines: list[Check]
-) -> Checkpoint:
+) -> tuple[Checkpoint, int, IssuanceEntry]:
     check = "log-inclusion"
     if proof is None:
         raise _fail(check, "no .tlog-proof for this credential, and the trusted log requires one")
@@ -92,7 +116,7 @@ def _inclusion(
             check, True, f"entry {parsed.index} of {checkpoint.size} in {log.origin}, signed by the log key"
         )
     )
-    return checkpoint
+    return checkpoint, parsed.index, entry
 
 
 def _anchored(log: LogTrust, checkpoint: Checkpoint, proof: bytes, lines: list[Check]) -> AnchorRecord:
