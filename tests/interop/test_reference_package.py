@@ -1,4 +1,8 @@
-"""dojang and the `sd-jwt` reference package (0.10.4) read each other's credentials and presentations."""
+"""dojang and the `sd-jwt` reference package (0.10.4) read each other's credentials and presentations.
+
+In the compact serialization both ways; in the JWS JSON serialization as far as the package's older
+layout allows (see the section at the end).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,16 @@ import sd_jwt
 import sd_jwt.holder
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwcrypto.jwk import JWK
+from jwcrypto.jws import JWS
 from sd_jwt.common import SDJWTCommon, SDObj
 from sd_jwt.holder import SDJWTHolder
 from sd_jwt.issuer import SDJWTIssuer
 from sd_jwt.verifier import SDJWTVerifier
 
 from dojang.core.crypto import SigningKey, generate_key, verify_key_from_jwk
-from dojang.core.encoding import b64url_decode
+from dojang.core.encoding import b64url_decode, b64url_encode, json_b64url
 from dojang.core.sdjwt import ClaimPath, KbExpectation, issue, parse, present, verify
-from dojang.errors import AudienceError
+from dojang.errors import AudienceError, MalformedError
 
 # The reference package's own test keys (tests/assets/sd-jwt-python/settings.yml); fixed on purpose.
 ISSUER_JWK = {
@@ -216,3 +221,106 @@ def test_reference_package_verifies_what_dojang_issues_and_presents(decoys: int)
         "nationalities": ["KR"],
         "cnf": {"jwk": dict(holder.public.jwk)},
     }
+
+
+# --- the JWS JSON serialization (RFC 9901 §8) --------------------------------------------------------
+#
+# sd-jwt 0.10.4 writes an older layout than RFC 9901: ``disclosures`` and ``kb_jwt`` as top-level
+# members, and its holder hashes the JSON text itself into ``sd_hash`` (its verifier skips that check
+# for JSON). RFC 9901 §8.1 puts both in the unprotected header and hashes the compact form rebuilt
+# from the members. So the two packages cannot exchange JSON documents directly; what is checked here
+# is everything that can be: the package's JOSE library reads dojang's JSON forms as JWS JSON, its
+# verifier accepts the KB-JWT of a dojang JSON presentation over the §8.1 compact form, and dojang
+# refuses the older layout by name instead of silently ignoring its members.
+
+
+def _json_presentation_of_reference_credential() -> tuple[str, str]:
+    """A reference-issued credential, presented by dojang in the Flattened JSON serialization."""
+    issued = SDJWTIssuer(
+        _reference_claims(CLAIMS, SD), _jwcrypto(ISSUER_JWK), holder_key=_jwcrypto(HOLDER_JWK)
+    ).sd_jwt_issuance
+    presentation = present(
+        issued,
+        disclose=DISCLOSE,
+        holder_key=_signing_key(HOLDER_JWK),
+        aud=AUD,
+        nonce=NONCE,
+        iat=NOW,
+        serialization="json",
+    )
+    return issued, presentation
+
+
+@pytest.mark.usefixtures("reference")
+def test_reference_verifier_accepts_the_kb_jwt_of_a_dojang_json_presentation() -> None:
+    _, presentation = _json_presentation_of_reference_credential()
+    issuer_key = verify_key_from_jwk(_public(ISSUER_JWK))
+    verified = verify(presentation, issuer_key=issuer_key, now=NOW, kb=KbExpectation(AUD, NONCE))
+    assert verified.claims == {**DISCLOSED_CLAIMS, "cnf": {"jwk": _public(HOLDER_JWK)}}
+
+    # RFC 9901 §8.1, built here from the members: the reference verifier checks this KB-JWT's sd_hash.
+    doc = json.loads(presentation)
+    header = doc["header"]
+    compact = "~".join(
+        [f"{doc['protected']}.{doc['payload']}.{doc['signature']}", *header["disclosures"], header["kb_jwt"]]
+    )
+    reference = SDJWTVerifier(
+        compact, lambda _iss, _header: _jwcrypto(_public(ISSUER_JWK)), expected_aud=AUD, expected_nonce=NONCE
+    )
+    assert reference.get_verified_payload() == {**DISCLOSED_CLAIMS, "cnf": {"jwk": _public(HOLDER_JWK)}}
+
+
+@pytest.mark.usefixtures("reference")
+def test_reference_jose_library_reads_dojangs_flattened_and_general_forms() -> None:
+    _, presentation = _json_presentation_of_reference_credential()
+    flattened = JWS()
+    flattened.deserialize(presentation)
+    flattened.verify(_jwcrypto(_public(ISSUER_JWK)))
+    assert set(flattened.jose_header) >= {"alg", "typ", "disclosures", "kb_jwt"}
+
+    # The General form with a co-signature, as dojang writes it after reading one (RFC 9901 §8.3).
+    cosigner = generate_key("ES256", random.Random(5).randbytes)
+    doc = json.loads(presentation)
+    protected = json_b64url({"alg": "ES256", "kid": cosigner.kid})
+    second = b64url_encode(cosigner.sign(f"{protected}.{doc['payload']}".encode("ascii")))
+    issued_general = {
+        "payload": doc["payload"],
+        "signatures": [
+            {
+                "protected": doc["protected"],
+                "header": {"disclosures": doc["header"]["disclosures"]},
+                "signature": doc["signature"],
+            },
+            {"protected": protected, "signature": second},
+        ],
+    }
+    general = present(
+        issued_general,
+        holder_key=_signing_key(HOLDER_JWK),
+        aud=AUD,
+        nonce=NONCE,
+        iat=NOW,
+        serialization="json",
+    )
+    for key in (_public(ISSUER_JWK), dict(cosigner.public.jwk)):
+        reader = JWS()
+        reader.deserialize(general)
+        reader.verify(_jwcrypto(key))
+    assert json.loads(general)["signatures"][1] == {"protected": protected, "signature": second}
+
+
+@pytest.mark.usefixtures("reference")
+def test_the_reference_packages_older_json_layout_is_refused_by_name() -> None:
+    issuer = SDJWTIssuer(
+        _reference_claims(CLAIMS, SD),
+        _jwcrypto(ISSUER_JWK),
+        holder_key=_jwcrypto(HOLDER_JWK),
+        serialization_format="json",
+    )
+    holder = SDJWTHolder(issuer.sd_jwt_issuance, serialization_format="json")
+    holder.create_presentation({"family_name": True}, nonce=NONCE, aud=AUD, holder_key=_jwcrypto(HOLDER_JWK))
+    issuer_key = verify_key_from_jwk(_public(ISSUER_JWK))
+    with pytest.raises(MalformedError, match="top-level 'disclosures' is not RFC 9901"):
+        verify(issuer.sd_jwt_issuance, issuer_key=issuer_key, now=NOW)
+    with pytest.raises(MalformedError, match="top-level 'disclosures' is not RFC 9901"):
+        verify(holder.sd_jwt_presentation, issuer_key=issuer_key, now=NOW, kb=KbExpectation(AUD, NONCE))

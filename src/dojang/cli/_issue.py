@@ -179,6 +179,12 @@ def check_bound_to(sd_jwt: str, holder: SigningKey) -> None:
 @click.option("--audience", required=True, help="The recipient (KB-JWT aud).")
 @click.option("--nonce", required=True, help="The recipient's nonce (KB-JWT nonce).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it here.")
+@click.option(
+    "--json-serialization",
+    "as_json_serialization",
+    is_flag=True,
+    help="Write the JWS JSON serialization (RFC 9901 §8) instead of the compact form.",
+)
 @state_options
 @click.pass_context
 def present(
@@ -190,6 +196,7 @@ def present(
     audience: str,
     nonce: str,
     out: Path | None,
+    as_json_serialization: bool,
     data_dir: Path | None,
     passphrase_file: Path | None,
 ) -> None:
@@ -206,6 +213,9 @@ def present(
     presentation = present_claims(
         sd_jwt, claims=names, holder_key=holder, audience=audience, nonce=nonce, now=int(time.time())
     )
+    if as_json_serialization:
+        # The KB-JWT's sd_hash covers the compact form in both serializations (RFC 9901 §8.1).
+        presentation = parse(presentation).serialize_json()
     if out is None:
         click.echo(presentation)
     else:

@@ -92,7 +92,10 @@ def verify(
     data_dir: Path | None,
     passphrase_file: Path | None,
 ) -> None:
-    """Verify FILE, an SD-JWT VC or a presentation ('-' reads standard input)."""
+    """Verify FILE, an SD-JWT VC or a presentation ('-' reads standard input).
+
+    FILE holds the compact form or the JWS JSON serialization (RFC 9901 §8), General or Flattened.
+    """
     if (audience is None) != (nonce is None):
         raise click.UsageError("--audience and --nonce go together: a presentation is checked for both")
     lang = cli_of(ctx).lang

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from dojang.core.crypto import SigningKey, parse_jws, sign_jws
 from dojang.core.sdjwt._disclosure import Disclosure, digest_of
@@ -11,7 +11,10 @@ from dojang.core.sdjwt._format import SdJwt, parse
 from dojang.core.sdjwt._paths import ClaimPath, covers
 from dojang.errors import InputError, MalformedError
 
-__all__ = ["disclosure_paths", "present"]
+__all__ = ["Serialization", "disclosure_paths", "present"]
+
+#: How ``present`` writes its result: the compact form (RFC 9901 §4) or the JWS JSON serialization (§8).
+Serialization = Literal["compact", "json"]
 
 
 def disclosure_paths(payload: Mapping[str, Any], disclosures: Iterable[Disclosure]) -> dict[str, ClaimPath]:
@@ -89,27 +92,38 @@ def _select(issued: SdJwt, wanted: tuple[ClaimPath, ...]) -> tuple[Disclosure, .
 
 
 def present(
-    sd_jwt: str,
+    sd_jwt: str | Mapping[str, Any],
     *,
     disclose: Iterable[ClaimPath] | None = None,
     holder_key: SigningKey | None = None,
     aud: str | None = None,
     nonce: str | None = None,
     iat: int | None = None,
+    serialization: Serialization = "compact",
 ) -> str:
     """Keep the disclosures the ``disclose`` paths need (parents included; ``None`` keeps all).
 
     With ``holder_key``, append a KB-JWT over ``aud``, ``nonce``, ``iat`` and the ``sd_hash``.
+    ``sd_jwt`` may be in either serialization; ``serialization="json"`` writes the JWS JSON
+    serialization (General when ``sd_jwt`` was, else Flattened) with the KB-JWT in ``kb_jwt``.
     """
+    if serialization not in {"compact", "json"}:
+        raise InputError(f"serialization must be 'compact' or 'json', not {serialization!r}")
     issued = parse(sd_jwt)
     if issued.kb_jwt is not None:
         raise InputError("cannot present an SD-JWT that already carries a key binding JWT")
     kept = issued.disclosures if disclose is None else _select(issued, tuple(disclose))
-    presentation = SdJwt(issued.jwt, kept, None)
-    if holder_key is None:
-        return presentation.serialize()
-    if aud is None or nonce is None or iat is None:
-        raise InputError("a key binding JWT needs aud, nonce and iat")
-    body = presentation.without_kb()
-    kb_claims = {"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": digest_of(body)}
-    return body + sign_jws({"typ": "kb+jwt"}, kb_claims, holder_key)
+    presentation = SdJwt(issued.jwt, kept, None, issued.envelope)
+    kb_jwt = None
+    if holder_key is not None:
+        if aud is None or nonce is None or iat is None:
+            raise InputError("a key binding JWT needs aud, nonce and iat")
+        # The same text in both serializations (RFC 9901 §8.1): the compact form without the KB-JWT.
+        body = presentation.without_kb()
+        kb_claims = {"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": digest_of(body)}
+        kb_jwt = sign_jws({"typ": "kb+jwt"}, kb_claims, holder_key)
+        if serialization == "compact":
+            return body + kb_jwt
+    if serialization == "json":
+        return SdJwt(issued.jwt, kept, kb_jwt, issued.envelope).serialize_json()
+    return presentation.serialize()
