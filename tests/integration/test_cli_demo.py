@@ -7,6 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dojang.cli._demo_backdate import BACKDATE_DAYS
+from dojang.core.crypto import parse_jws
+from dojang.roles.verifier import DEFAULT_ANCHOR_WINDOW
+
 Invoke = Callable[..., Any]
 
 
@@ -27,7 +31,7 @@ def test_demo_leaves_the_promised_layout(demo_dir: Path) -> None:
         assert set(_meta(token)) == {"audience", "nonce"}
     rejected = sorted((demo_dir / "rejected").glob("*.sd-jwt"))
     expected = {_meta(token)["expected_failure"] for token in rejected}
-    assert {"disclosures", "signature", "audience", "issuer-key", "validity-period"} <= expected
+    assert {"disclosures", "signature", "audience", "issuer-key", "validity-period", "log-time"} <= expected
     for token in rejected:
         assert {"audience", "nonce", "expected_failure"} <= set(_meta(token))
 
@@ -37,6 +41,7 @@ def test_demo_tells_the_story(tmp_path: Path, process: Invoke) -> None:
     assert result.code == 0, result.stderr
     assert "시연 성공" in result.stdout
     assert "기대대로 거부됨" in result.stdout
+    assert "소급 발급" in result.stdout  # the back-dated copy is explained, not just listed
     assert "Traceback" not in result.stderr
 
 
@@ -79,6 +84,46 @@ def test_every_rejected_item_fails_its_expected_check(demo_dir: Path, invoke: In
         verdict = json.loads(result.stdout)
         failed = [c["check"] for c in verdict["checks"] if not c["ok"]]
         assert failed == [meta["expected_failure"]], token.name
+
+
+def _verdict(demo_dir: Path, token: Path, invoke: Invoke) -> dict[str, Any]:
+    meta = _meta(token)
+    args = ["--audience", meta["audience"], "--nonce", meta["nonce"], "--json"]
+    verdict = json.loads(invoke("verify", str(token), "--trust", str(demo_dir / "trust"), *args).stdout)
+    assert isinstance(verdict, dict)
+    return verdict
+
+
+def _iat(token: Path) -> int:
+    return int(parse_jws(token.read_text().split("~", 1)[0]).payload["iat"])
+
+
+def test_the_back_dated_copy_fails_log_time_and_holds_on_every_other_line(
+    demo_dir: Path, invoke: Invoke
+) -> None:
+    token = demo_dir / "rejected" / "back-dated.sd-jwt"
+    assert _meta(token)["expected_failure"] == "log-time"
+    assert token.with_name(token.name + ".tlog-proof").is_file()
+    genuine = demo_dir / "presentations" / "bank-name-and-address.sd-jwt"
+    # An insider's copy: the agency's own key, days before the genuine copy issued in the same run.
+    assert _iat(genuine) - _iat(token) >= BACKDATE_DAYS * 86_400
+    verdict = _verdict(demo_dir, token, invoke)
+    # The same lines as the bank's genuine presentation, in the same order: nothing was skipped.
+    assert [c["check"] for c in verdict["checks"]] == [
+        c["check"] for c in _verdict(demo_dir, genuine, invoke)["checks"]
+    ]
+    *others, last = verdict["checks"]
+    assert [c["check"] for c in others if not c["ok"]] == []
+    assert {"signature", "trust-chain", "accreditation", "status", "log-anchored"} <= {
+        c["check"] for c in others
+    }
+    assert (last["check"], last["ok"]) == ("log-time", False)
+    assert last["detail"].startswith("back-dated")
+
+
+def test_the_published_log_trust_states_the_anchor_window(demo_dir: Path) -> None:
+    document = json.loads((demo_dir / "trust" / "log.json").read_text())
+    assert document["anchor_window"] == DEFAULT_ANCHOR_WINDOW
 
 
 def test_the_real_console_script_agrees(demo_dir: Path, process: Invoke) -> None:

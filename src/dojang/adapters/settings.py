@@ -21,8 +21,10 @@ from pathlib import Path
 
 from dojang.core.encoding import b64url_encode
 from dojang.errors import ConfigError
+from dojang.roles.verifier import DEFAULT_ANCHOR_WINDOW
 
 __all__ = [
+    "ANCHOR_WINDOW_ENV",
     "CATALOGUE_PATH_ENV",
     "CHAIN_RPC_ENV",
     "DATA_DIR_ENV",
@@ -49,6 +51,9 @@ CHAIN_CONTRACT_ENV = "DOJANG_CHAIN_CONTRACT"  # the LogAnchor contract's address
 LOG_ORIGIN_ENV = "DOJANG_LOG_ORIGIN"
 ANCHOR_INTERVAL_ENV = "DOJANG_ANCHOR_INTERVAL"
 CONFIRMATIONS_ENV = "DOJANG_ANCHOR_CONFIRMATIONS"
+#: Seconds a genuine credential may wait from its ``iat`` to the anchoring of a checkpoint holding it,
+#: published as ``anchor_window`` in ``trust/log.json`` (the bound of the verifier's ``log-time`` line).
+ANCHOR_WINDOW_ENV = "DOJANG_ANCHOR_WINDOW"
 DEFAULT_LOG_ORIGIN = "dojang.example/log"
 #: The platform's public base URL: status lists are published at ``<it>/statuslists/<id>``.
 PUBLIC_URL_ENV = "DOJANG_PUBLIC_URL"
@@ -77,6 +82,7 @@ class LogSettings:
     origin: str = DEFAULT_LOG_ORIGIN
     interval: float = 60.0
     confirmations: int = 3
+    anchor_window: int = DEFAULT_ANCHOR_WINDOW
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> LogSettings:
@@ -87,6 +93,7 @@ class LogSettings:
             raise ConfigError(f"{ANCHOR_INTERVAL_ENV} and {CONFIRMATIONS_ENV} must be numbers") from None
         if interval < 0 or confirmations < 1:
             raise ConfigError(f"{ANCHOR_INTERVAL_ENV} must be ≥ 0 and {CONFIRMATIONS_ENV} ≥ 1")
+        window = _anchor_window(environ, interval)
         return cls(
             db=environ.get(LOG_DB_ENV) or None,
             chain_rpc=environ.get(CHAIN_RPC_ENV) or None,
@@ -95,7 +102,27 @@ class LogSettings:
             origin=environ.get(LOG_ORIGIN_ENV) or DEFAULT_LOG_ORIGIN,
             interval=interval,
             confirmations=confirmations,
+            anchor_window=window,
         )
+
+
+def _anchor_window(environ: Mapping[str, str], interval: float) -> int:
+    """``$DOJANG_ANCHOR_WINDOW`` in whole seconds: never shorter than one checkpoint interval.
+
+    A window the log cannot keep (a checkpoint comes only every ``interval`` seconds) would make the
+    verifiers' ``log-time`` line reject genuine credentials, so it is refused here, not published.
+    """
+    raw = environ.get(ANCHOR_WINDOW_ENV) or str(DEFAULT_ANCHOR_WINDOW)
+    try:
+        window = int(raw)
+    except ValueError:
+        raise ConfigError(f"{ANCHOR_WINDOW_ENV} must be a whole number of seconds, found {raw!r}") from None
+    if window < 1 or window < interval:
+        raise ConfigError(
+            f"{ANCHOR_WINDOW_ENV} ({window} s) must be at least 1 and no shorter than "
+            f"{ANCHOR_INTERVAL_ENV} ({interval:g} s)"
+        )
+    return window
 
 
 @dataclass(frozen=True)

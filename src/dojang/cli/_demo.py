@@ -24,6 +24,7 @@ from dojang.adapters.registry import Citizen, SyntheticRegistry
 from dojang.adapters.trust_files import read_trust, write_trust
 from dojang.adapters.trust_list_files import read_pki
 from dojang.cli._context import State, cli_of, open_state, write_output
+from dojang.cli._demo_backdate import BACKDATED_KIND, backdate_step, issue_backdated_copy
 from dojang.cli._demo_status import REVOKE_REASON, REVOKED_KIND, issue_revoked_copy, publish_demo_status
 from dojang.cli._demo_trust import AGENCY_OF_KIND, operator_step, trust_rejections
 from dojang.cli._issue import check_bound_to, issue_credential, registry_claims
@@ -66,6 +67,7 @@ class _Run:
     credentials: dict[str, str] = field(default_factory=dict)
     surprises: list[str] = field(default_factory=list)
     revoked: str = ""
+    backdated: str = ""
 
     def say(self, key: str, **values: object) -> None:
         click.echo(text(key, self.lang, **values))
@@ -128,8 +130,13 @@ def _issue_all(run: _Run, registry: SyntheticRegistry, citizen: Citizen, holder_
     run.revoked = issue_revoked_copy(
         run.state, registry, citizen.id, run.now, holder_jwk, agency=AGENCY_OF_KIND.get(REVOKED_KIND)
     )
+    # And one back-dated by an insider, before the status lists are published: its status is valid.
+    run.backdated = issue_backdated_copy(
+        run.state, registry, citizen.id, run.now, holder_jwk, agency=AGENCY_OF_KIND.get(BACKDATED_KIND)
+    )
     status_dir = publish_demo_status(run.state, run.out)
     run.say("demo_step_status", reason=REVOKE_REASON.label(run.lang), path=status_dir)
+    click.echo(backdate_step(run.now, run.lang))
 
 
 def _member_index(sd_jwt: str, citizen: Citizen) -> int:
@@ -238,6 +245,14 @@ def _rejected(
     )  # fmt: skip
     run.write_proof(run.out / "rejected" / "revoked.sd-jwt", revoked)
     yield "revoked", revoked, _meta(audience, nonce, "status")
+    # The accredited agency's genuine key, a valid status, logged and anchored, but dated days before
+    # the chain saw it (an insider back-dating): every line holds except log-time.
+    backdated = present_claims(
+        run.backdated, claims=[f"members[{_member_index(run.backdated, citizen)}].name", "address"],
+        holder_key=holder, audience=audience, nonce=nonce, now=int(time.time()),
+    )  # fmt: skip
+    run.write_proof(run.out / "rejected" / "back-dated.sd-jwt", backdated)
+    yield "back-dated", backdated, _meta(audience, nonce, "log-time")
     # A real agency's certificate but no accreditation for the kind; a certificate from another root.
     yield from trust_rejections(
         run.state,

@@ -75,11 +75,17 @@ def open_log(settings: Settings, keys: Any) -> LogParts:
 def publish_log_trust(
     settings: Settings, verifier: NoteVerifier, trust_dir: Path, *, tiles: str | None = None
 ) -> Path:
-    """Write ``trust_dir/log.json`` for this data directory's log and chain."""
+    """Write ``trust_dir/log.json`` for this data directory's log and chain.
+
+    It states the ``anchor_window`` the operator keeps (``$DOJANG_ANCHOR_WINDOW``, by default the
+    verifier's own): the longest a genuine credential waits from its ``iat`` to being anchored.
+    """
     log = settings.log
     if log.chain_rpc is None:
         chain: dict[str, Any] = {"kind": "inprocess", "path": os.path.relpath(settings.chain_dir, trust_dir)}
     else:
         chain = {"kind": "rpc", "url": log.chain_rpc, "contract": log.chain_contract}
-    document = log_trust_document(log.origin, verifier, chain, log.confirmations, tiles)
+    document = log_trust_document(
+        log.origin, verifier, chain, log.confirmations, tiles, anchor_window=log.anchor_window
+    )
     return write_log_trust(trust_dir, document)
