@@ -208,3 +208,32 @@ def test_on_anvil_the_chains_clock_decides(
             assert "anchored 1 h 10 min after it" in _lines(verdict)["log-time"].detail
     finally:
         assert _rpc(anvil_url, "evm_revert", [snapshot]) is True  # the node's clock as it was
+
+
+@pytest.mark.chain
+def test_without_a_configured_contract_the_first_anchor_deploys_one_that_every_later_process_uses(
+    anvil_url: str,  # noqa: F811 - the imported fixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("DOJANG_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DOJANG_CHAIN_RPC", anvil_url)
+    monkeypatch.setenv("DOJANG_CHAIN_KEY", ANVIL_KEY.hex())
+    data = tmp_path / "data"
+    contracts = []
+    for _ in range(2):  # two processes' worth of state, one after the other
+        state = open_state(data, None)
+        try:
+            operator = Operator("anvil", state, lambda n: _rpc(anvil_url, "anvil_mine", [hex(n)]), anvil_url)
+            token = operator.issue(operator.clock())
+            operator.anchor()
+            contracts.append(json.loads((operator.trust / "log.json").read_text())["chain"]["contract"])
+            assert operator.verify(token).valid
+        finally:
+            state.close()
+    assert contracts[0] is not None
+    assert contracts[0] == contracts[1]
+    remembered = json.loads((data / "chain" / "rpc-contract.json").read_text())
+    assert remembered == {"rpc": anvil_url, "address": contracts[0]}

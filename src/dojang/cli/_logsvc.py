@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -17,7 +18,7 @@ from dojang.core.log import Anchor, NoteSigner, NoteVerifier
 from dojang.errors import ConfigError
 from dojang.roles.operator import LogService
 
-__all__ = ["CRASH_ENV", "LogParts", "open_chain", "open_log", "publish_log_trust"]
+__all__ = ["CRASH_ENV", "LogParts", "contract_address", "open_chain", "open_log", "publish_log_trust"]
 
 #: Test hook: ``DOJANG_CRASH_AT=step`` makes the process SIGKILL itself right after that step commits.
 CRASH_ENV = "DOJANG_CRASH_AT"
@@ -50,7 +51,41 @@ def open_chain(settings: Settings, *, read_only: bool = False) -> InProcessChain
         key = bytes.fromhex(log.chain_key.removeprefix("0x")) if log.chain_key else os.urandom(32)
     except ValueError:
         raise ConfigError("DOJANG_CHAIN_KEY is not hex") from None
-    return JsonRpcChain(log.chain_rpc, key, log.chain_contract)
+    # Deployed on first use when no address is known, then remembered in the data directory, so
+    # that every later process (and log.json) names the same contract.
+    return JsonRpcChain(
+        log.chain_rpc, key, contract_address(settings), on_deploy=lambda address: _remember(settings, address)
+    )
+
+
+def _contract_file(settings: Settings) -> Path:
+    return settings.chain_dir / "rpc-contract.json"
+
+
+def contract_address(settings: Settings) -> str | None:
+    """``$DOJANG_CHAIN_CONTRACT``, else the contract this data directory deployed on the same node."""
+    log = settings.log
+    if log.chain_contract is not None:
+        return log.chain_contract
+    try:
+        remembered = json.loads(_contract_file(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(remembered, dict) or remembered.get("rpc") != log.chain_rpc:
+        return None  # deployed on another node: not there
+    address = remembered.get("address")
+    return address if isinstance(address, str) else None
+
+
+def _remember(settings: Settings, address: str) -> None:
+    path = _contract_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as out:
+        json.dump({"rpc": settings.log.chain_rpc, "address": address}, out)
+        out.flush()
+        os.fsync(out.fileno())
+    temporary.replace(path)
 
 
 def open_log(settings: Settings, keys: Any) -> LogParts:
@@ -84,7 +119,10 @@ def publish_log_trust(
     if log.chain_rpc is None:
         chain: dict[str, Any] = {"kind": "inprocess", "path": os.path.relpath(settings.chain_dir, trust_dir)}
     else:
-        chain = {"kind": "rpc", "url": log.chain_rpc, "contract": log.chain_contract}
+        contract = contract_address(settings)
+        if contract is None:
+            raise ConfigError("no LogAnchor contract yet: set DOJANG_CHAIN_CONTRACT or anchor once first")
+        chain = {"kind": "rpc", "url": log.chain_rpc, "contract": contract}
     document = log_trust_document(
         log.origin, verifier, chain, log.confirmations, tiles, anchor_window=log.anchor_window
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -37,7 +38,8 @@ class JsonRpcChain:
     Every request is bounded by ``timeout`` seconds; a node that cannot be reached, times out or
     answers garbage raises ``UnavailableError``; a contract revert raises ``AnchorRejectedError``
     with the contract's reason. With no ``contract_address`` the contract is deployed on first use
-    (read ``address`` afterwards and keep it in the settings). Nothing connects in the constructor.
+    and ``on_deploy`` is called with its address, for the caller to keep. Nothing connects in the
+    constructor.
 
     Reorganisations: ``receipt()`` asks the node afresh on every call and checks that the block it
     names is still the canonical block at that height. A caller that stored an earlier receipt
@@ -54,6 +56,7 @@ class JsonRpcChain:
         *,
         timeout: float = 5.0,
         deploy_wait: float = 60.0,
+        on_deploy: Callable[[str], None] | None = None,
     ) -> None:
         self.url = url
         self._account = Account.from_key(private_key)
@@ -61,6 +64,7 @@ class JsonRpcChain:
         self._address: str | None = to_checksum_address(contract_address) if contract_address else None
         self._timeout = timeout
         self._deploy_wait = deploy_wait
+        self._on_deploy = on_deploy
         self._client: httpx.Client | None = None
         self._chain_id: int | None = None
         self._ids = itertools.count(1)
@@ -105,6 +109,8 @@ class JsonRpcChain:
         with self._lock:
             if self._address is None:
                 self._address = self._deploy()
+                if self._on_deploy is not None:
+                    self._on_deploy(self._address)
             return self._address
 
     @property
