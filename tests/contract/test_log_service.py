@@ -97,6 +97,31 @@ def test_one_checkpoint_per_interval_whatever_the_rate(tmp_path: Path) -> None:
     service.store.close()
 
 
+def test_the_checkpoint_interval_holds_across_a_restart(tmp_path: Path) -> None:
+    from dojang.adapters.storage import open_store
+
+    clock = Clock()
+    chain = InProcessChain(tmp_path / "chain")
+    store = open_store(tmp_path / "log.db")
+    first = LogService(store, chain, signer(), ORIGIN, clock, interval=60)
+    first.record([service_entry(credential(1))])
+    first.integrate()
+    assert first.maybe_checkpoint() is not None
+    clock.now += 30
+    first.record([service_entry(credential(2))])
+    first.integrate()
+    store.close()
+    restarted = LogService(open_store(tmp_path / "log.db"), chain, signer(), ORIGIN, clock, interval=60)
+    assert restarted.maybe_checkpoint() is None  # 30 s after the stored checkpoint: not yet
+    clock.now += 31
+    made = restarted.maybe_checkpoint()
+    assert made is not None
+    assert made.size == 2
+    assert restarted.store.checkpoint_time() == clock.now
+    chain.close()
+    restarted.store.close()
+
+
 _SCRIPT = textwrap.dedent(
     """
     import json, os, sys

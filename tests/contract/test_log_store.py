@@ -55,6 +55,20 @@ class Backend:
             cursor = conn.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
             return cursor.fetchall() if cursor.description else []
 
+    def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one SQL statement (``?`` placeholders) once per row, outside the store, in one transaction."""
+        if self.name == "sqlite":
+            conn = sqlite3.connect(self.url)
+            try:
+                with conn:
+                    conn.executemany(statement, rows)
+            finally:
+                conn.close()
+            return
+        with psycopg.connect(self.url) as pg:
+            pg.execute(f'SET search_path TO "{self.schema}"')
+            pg.cursor().executemany(statement.replace("?", "%s"), rows)
+
     def migrate_to(self, target: int) -> int:
         """Create the database at an older schema version, as an older dojang would have left it."""
         if self.name == "sqlite":
@@ -231,6 +245,42 @@ def test_a_batch_of_ten_thousand_entries_integrates_in_one_call(store: ScanningL
     assert store.pending(1) == []
 
 
+def test_batches_of_any_size_cross_bundles_and_index_epochs(store: ScanningLogStore) -> None:
+    """Entries are packed 256 to a row and indexed per 65,536: odd batches must land where they belong."""
+    made: list[bytes] = []
+    for count in (1, 255, 2, 7_777, 256, 60_000, 3, 1_000):
+        batch = [b"odd %d" % (len(made) + i) for i in range(count)]
+        store.add_pending(batch[: count // 2])
+        store.add_pending(batch[count // 2 :])  # two runs per batch, the first maybe empty
+        integrate_pending(store, limit=count)
+        made += batch
+    assert store.head().size == len(made) == 69_294
+    assert store.pending(1) == []
+    assert store.entries(0, len(made)) == made
+    assert store.entries(65_530, 65_540) == made[65_530:65_540]
+    for index in (0, 1, 255, 256, 257, 511, 8_289, 65_535, 65_536, 69_293):
+        assert store.index_of(leaf(made[index])) == index
+    assert list(store.iter_entries(256, 1_000, batch=100)) == made[256:1_000]
+
+
+def test_a_batch_may_take_part_of_a_run(store: ScanningLogStore) -> None:
+    seqs = store.add_pending(entries("a", "b", "c", "d", "e"))
+    integrate_pending(store, limit=2)
+    assert [p.seq for p in store.pending(10)] == seqs[2:]
+    with pytest.raises(ConfigError, match="not pending"):  # skipping the oldest pending is refused
+        store.integrate(
+            taken=seqs[3:4],
+            first_index=2,
+            entries=[b"d"],
+            leaf_hashes=[leaf(b"d")],
+            tiles={},
+            head=TreeHead(3, root(3)),
+        )
+    integrate_pending(store, limit=2)
+    assert [p.entry for p in store.pending(10)] == [b"e"]
+    assert store.entries(0, 5) == entries("a", "b", "c", "d")
+
+
 @pytest.mark.parametrize("first_index", [0, 1, 3, 99])
 def test_integrate_refuses_a_batch_that_does_not_start_at_the_head(
     store: ScanningLogStore, first_index: int
@@ -335,13 +385,32 @@ def test_a_batch_failing_inside_the_database_changes_nothing(store: ScanningLogS
             taken=seqs[1:],
             first_index=1,
             entries=[b"b", b"c"],
-            leaf_hashes=[leaf(b"b"), None],  # type: ignore[list-item]  # fails after the first writes
-            tiles={TileKey(0, 0): tile(3)},
+            leaf_hashes=[leaf(b"b"), leaf(b"c")],
+            # written after the pending runs, bundles and index rows: fails after the first writes
+            tiles={TileKey(0, 0): tile(3), TileKey(1, 0): None},  # type: ignore[dict-item]
             head=TreeHead(3, root(3)),
         )
     assert snapshot(store) == before
+    assert store.index_of(leaf(b"b")) is None
     integrate_pending(store)  # and the store is still usable
     assert store.head().size == 3
+    assert store.index_of(leaf(b"b")) == 1
+
+
+@pytest.mark.parametrize("bad", [None, b"short", bytes(33)])
+def test_integrate_refuses_leaf_hashes_that_are_not_32_bytes(store: ScanningLogStore, bad: Any) -> None:
+    seqs = store.add_pending(entries("a", "b"))
+    before = snapshot(store)
+    with pytest.raises(ConfigError, match="leaf hashes must be 32 bytes"):
+        store.integrate(
+            taken=seqs,
+            first_index=0,
+            entries=[b"a", b"b"],
+            leaf_hashes=[leaf(b"a"), bad],
+            tiles={},
+            head=TreeHead(2, root(2)),
+        )
+    assert snapshot(store) == before
 
 
 def test_a_second_sequencer_on_the_same_database_is_refused(
@@ -423,6 +492,16 @@ def test_checkpoints_are_stored_per_size_and_the_latest_is_the_largest(store: Sc
     assert store.checkpoint() == b"note 10"
     assert store.checkpoint(2) == b"note 2"
     assert store.checkpoint(3) is None
+
+
+def test_the_latest_checkpoint_keeps_the_time_it_was_signed(store: ScanningLogStore) -> None:
+    assert store.checkpoint_time() is None
+    store.put_checkpoint(2, b"note 2", 1_767_225_600.5)
+    store.put_checkpoint(10, b"note 10", 1_767_225_660.25)
+    store.put_checkpoint(5, b"note 5")  # an older size, without a time
+    assert store.checkpoint_time() == 1_767_225_660.25
+    store.put_checkpoint(11, b"note 11")
+    assert store.checkpoint_time() is None  # the latest has no time: unknown
 
 
 def test_put_checkpoint_is_idempotent_for_the_same_note(store: ScanningLogStore) -> None:
@@ -519,6 +598,41 @@ def test_an_older_schema_is_upgraded_and_keeps_its_data(backend: Backend) -> Non
     assert store.index_of(leaf(b"old")) == 0
     store.outbox_add("anchor", "k", b"p")  # the outbox came with version 2
     assert len(store.outbox_pending("anchor")) == 1
+
+
+def test_a_log_in_the_row_per_leaf_layout_is_repacked_and_keeps_working(backend: Backend) -> None:
+    """Migration 7: leaves into bundles and the bucket index, pending rows into runs, nothing lost."""
+    assert backend.migrate_to(6) == 6
+    size = 66_000  # more than one index epoch (65,536 leaves) and a partial last bundle
+    old = [b"old entry %d" % i for i in range(size)]
+    waiting = [b"pending %d" % i for i in range(300)]
+    old_seqs = [3_000_000 + 2 * i for i in range(300)]  # gaps, and above one run's numbers
+    backend.many(
+        "INSERT INTO leaves (idx, entry, leaf_hash) VALUES (?, ?, ?)",
+        [(i, e, leaf(e)) for i, e in enumerate(old)],
+    )
+    backend.many("INSERT INTO pending (seq, entry) VALUES (?, ?)", list(zip(old_seqs, waiting, strict=True)))
+    backend.raw("UPDATE head SET size = ?, root = ? WHERE id = 1", (size, root(size)))
+    backend.raw("INSERT INTO checkpoints (size, note) VALUES (?, ?)", (size, b"old note"))
+    store = backend.open()
+    assert versions(backend) == list(range(1, SCHEMA_VERSION + 1))
+    assert store.head() == TreeHead(size, root(size))
+    assert store.entries(0, size) == old
+    assert (store.checkpoint(), store.checkpoint_time()) == (
+        b"old note",
+        None,
+    )  # signed before times were kept
+    for index in (0, 255, 256, 65_535, 65_536, size - 1):
+        assert store.index_of(leaf(old[index])) == index
+    assert store.index_of(leaf(b"never logged")) is None
+    moved = store.pending(1000)
+    assert [p.entry for p in moved] == waiting
+    assert min(p.seq for p in moved) > max(old_seqs)  # no number is handed out twice
+    integrate_pending(store, limit=1000)
+    assert store.entries(size, size + 300) == waiting
+    assert store.index_of(leaf(waiting[299])) == size + 299
+    (later,) = store.add_pending([b"new"])
+    assert later > max(p.seq for p in moved)
 
 
 def test_a_newer_schema_is_refused_and_left_alone(backend: Backend) -> None:

@@ -18,6 +18,7 @@ import pytest
 from dojang.adapters.anchor import InProcessChain
 from dojang.adapters.keystore import KeyStore
 from dojang.adapters.settings import Settings
+from dojang.adapters.storage._log import pack, unpack
 from dojang.cli._logsvc import open_log
 from dojang.core.encoding import b64url_encode
 from dojang.core.log import encode_entry, parse_tlog_proof
@@ -59,12 +60,6 @@ def _digest(data: Path) -> str:
     return hashlib.sha256((data / "log.db").read_bytes()).hexdigest()
 
 
-def _sql(data: Path, statement: str, *args: Any) -> None:
-    with sqlite3.connect(data / "log.db") as conn:
-        conn.execute(statement, args)
-    conn.close()
-
-
 def _audit(invoke: Invoke, data: Path) -> Any:
     return invoke("log", "audit", "--data-dir", str(data), DOJANG_KEY_PASSPHRASE=PASS)
 
@@ -81,7 +76,12 @@ def test_a_clean_log_audits_and_reports_its_anchors(log_dir: Path, invoke: Invok
 
 def test_a_rewritten_leaf_row_fails_the_audit_naming_its_index(log_dir: Path, invoke: Invoke) -> None:
     forged = encode_entry(issuance_entry(_credential(9999)))
-    _sql(log_dir, "UPDATE leaves SET entry = ? WHERE idx = 5", forged)
+    with sqlite3.connect(log_dir / "log.db") as conn:  # entries are stored 256 to a row (leaf bundles)
+        sizes, data = conn.execute("SELECT sizes, data FROM leaf_bundles WHERE n = 0").fetchone()
+        bundle = unpack(sizes, data)
+        bundle[5] = forged
+        conn.execute("UPDATE leaf_bundles SET sizes = ?, data = ? WHERE n = 0", pack(bundle))
+    conn.close()
     before = _digest(log_dir)
     result = _audit(invoke, log_dir)
     assert result.code == 1, result.stdout

@@ -8,8 +8,11 @@ version is newer than the code is refused: old code must never write to a schema
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from dojang.adapters.storage._log import EPOCH_BITS, RUN_BITS, bundle_rows, index_buckets, pack
 from dojang.errors import ConfigError
 
 __all__ = ["EMPTY_ROOT", "LATEST", "MIGRATIONS", "Migration", "steps_to_apply"]
@@ -21,12 +24,17 @@ EMPTY_ROOT = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """One numbered schema step, as SQL for SQLite and for PostgreSQL."""
+    """One numbered schema step, as SQL for SQLite and for PostgreSQL.
+
+    ``convert`` (optional) runs after the statements, in the same transaction, with the connection
+    and the dialect's parameter mark: for data that SQL alone cannot repack.
+    """
 
     version: int
     name: str
     sqlite: tuple[str, ...]
     postgres: tuple[str, ...]
+    convert: Callable[[Any, str], None] | None = None
 
 
 _LOG_TABLES = Migration(
@@ -169,7 +177,116 @@ _OID4VCI = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_LOG_TABLES, _OUTBOX, _STATUS, _JOBS, _OID4VCI)
+_STATUS_CHANGES = Migration(
+    6,
+    "status changes: each credential's latest change and the log sequence number of its entry",
+    sqlite=(
+        "CREATE TABLE status_changes (digest BLOB PRIMARY KEY, status_from INTEGER NOT NULL,"
+        " status_to INTEGER NOT NULL, reason INTEGER NOT NULL, time INTEGER NOT NULL,"
+        " log_seq INTEGER NOT NULL) WITHOUT ROWID",
+    ),
+    postgres=(
+        "CREATE TABLE status_changes (digest BYTEA PRIMARY KEY, status_from INTEGER NOT NULL,"
+        " status_to INTEGER NOT NULL, reason INTEGER NOT NULL, time BIGINT NOT NULL,"
+        " log_seq BIGINT NOT NULL)",
+    ),
+)
+
+#: Rows of the old ``leaves`` table repacked per step: one epoch of the index (and whole bundles).
+_REPACK_CHUNK = 1 << EPOCH_BITS
+
+
+def _repack_log(conn: Any, mark: str) -> None:
+    """Migration 7's data: leaves into bundles and the epoch index, pending rows into runs; drop the old.
+
+    Runs are numbered after the old sequence numbers, so no sequence number is handed out twice (an
+    entry still pending during the upgrade gets a new, larger number).
+    """
+
+    def q(statement: str) -> str:
+        return statement if mark == "?" else statement.replace("?", "%s")
+
+    cursor, start = conn.cursor(), 0
+    while rows := conn.execute(
+        q("SELECT idx, entry, leaf_hash FROM leaves WHERE idx >= ? ORDER BY idx LIMIT ?"),
+        (start, _REPACK_CHUNK),
+    ).fetchall():
+        hashes = b"".join(bytes(row[2]) for row in rows)
+        if rows[0][0] != start or rows[-1][0] != start + len(rows) - 1 or len(hashes) != 32 * len(rows):
+            raise ConfigError(
+                f"cannot migrate the log: its leaves from index {start} are not contiguous rows "
+                "with 32-byte leaf hashes"
+            )
+        entries = [bytes(row[1]) for row in rows]
+        cursor.executemany(
+            q("INSERT INTO leaf_bundles (n, sizes, data, hashes) VALUES (?, ?, ?, ?)"),
+            bundle_rows(start, entries, hashes, None),
+        )
+        cursor.executemany(
+            q("INSERT INTO leaf_index (epoch, bucket, data) VALUES (?, ?, ?)"), index_buckets(start, hashes)
+        )
+        start += len(rows)
+    if mark == "?":
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'pending'").fetchone()
+    else:
+        row = conn.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('pending', 'seq'))"
+        ).fetchone()
+    (highest,) = conn.execute("SELECT coalesce(max(seq), 0) FROM pending").fetchone()
+    run = (max(int(row[0]) if row and row[0] is not None else 0, int(highest)) >> RUN_BITS) + 1
+    if mark == "?":
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('pending_runs', ?)", (run - 1,))
+    after = 0
+    while rows := conn.execute(
+        q("SELECT seq, entry FROM pending WHERE seq > ? ORDER BY seq LIMIT ?"), (after, 1 << RUN_BITS)
+    ).fetchall():
+        entries = [bytes(entry) for _, entry in rows]
+        conn.execute(
+            q("INSERT INTO pending_runs (id, count, sizes, data) VALUES (?, ?, ?, ?)"),
+            (run, len(entries), *pack(entries)),
+        )
+        run, after = run + 1, int(rows[-1][0])
+    if mark != "?":
+        conn.execute("SELECT setval(pg_get_serial_sequence('pending_runs', 'id'), %s, false)", (run,))
+    conn.execute("DROP TABLE leaves")
+    conn.execute("DROP TABLE pending")
+
+
+_PACKED_LOG = Migration(
+    7,
+    "packed log: pending runs, 256-entry leaf bundles, a leaf-hash index of packed buckets per epoch;"
+    " the time each checkpoint was signed",
+    sqlite=(
+        "CREATE TABLE pending_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL"
+        " CHECK (count > 0), taken INTEGER NOT NULL DEFAULT 0, sizes BLOB NOT NULL, data BLOB NOT NULL)",
+        "CREATE TABLE leaf_bundles (n INTEGER PRIMARY KEY, sizes BLOB NOT NULL, data BLOB NOT NULL,"
+        " hashes BLOB NOT NULL)",
+        "CREATE TABLE leaf_index (epoch INTEGER NOT NULL, bucket INTEGER NOT NULL, data BLOB NOT NULL,"
+        " PRIMARY KEY (epoch, bucket)) WITHOUT ROWID",
+        "ALTER TABLE checkpoints ADD COLUMN time REAL",
+    ),
+    postgres=(
+        "CREATE TABLE pending_runs (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        " count INTEGER NOT NULL CHECK (count > 0), taken INTEGER NOT NULL DEFAULT 0,"
+        " sizes BYTEA NOT NULL, data BYTEA NOT NULL)",
+        "CREATE TABLE leaf_bundles (n BIGINT PRIMARY KEY, sizes BYTEA NOT NULL, data BYTEA NOT NULL,"
+        " hashes BYTEA NOT NULL)",
+        "CREATE TABLE leaf_index (epoch BIGINT NOT NULL, bucket INTEGER NOT NULL, data BYTEA NOT NULL,"
+        " PRIMARY KEY (epoch, bucket))",
+        "ALTER TABLE checkpoints ADD COLUMN time DOUBLE PRECISION",
+    ),
+    convert=_repack_log,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _LOG_TABLES,
+    _OUTBOX,
+    _STATUS,
+    _JOBS,
+    _OID4VCI,
+    _STATUS_CHANGES,
+    _PACKED_LOG,
+)
 LATEST = MIGRATIONS[-1].version
 
 

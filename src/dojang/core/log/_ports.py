@@ -18,6 +18,7 @@ __all__ = [
     "AnchorRecord",
     "LogStore",
     "OutboxItem",
+    "PendingBatch",
     "PendingEntry",
     "TileKey",
     "TreeHead",
@@ -53,6 +54,14 @@ class PendingEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingBatch:
+    """The oldest pending entries as the sequencer takes them: sequence numbers and entries, in order."""
+
+    seqs: Sequence[int]
+    entries: Sequence[bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """One step of work to do at least once and apply exactly once (checkpoint, anchor, confirm)."""
 
@@ -74,6 +83,10 @@ class LogStore(Protocol):
         """The oldest entries not yet integrated, at most ``limit``, in sequence order."""
         ...
 
+    def pending_batch(self, limit: int) -> PendingBatch:
+        """The same entries as ``pending(limit)``, without an object per entry (the sequencer's read)."""
+        ...
+
     def integrate(
         self,
         *,
@@ -88,7 +101,9 @@ class LogStore(Protocol):
         ``first_index…`` with their leaf hashes, write (insert or replace) ``tiles``, set ``head``.
 
         Refuses (raises ConfigError) unless ``first_index`` equals the current head's size, so a
-        second sequencer or a replayed batch can never fork or duplicate the log.
+        second sequencer or a replayed batch can never fork or duplicate the log; and unless
+        ``taken`` are the oldest pending sequence numbers, in order (the log keeps the order in
+        which entries were acknowledged), and every leaf hash is 32 bytes.
         """
         ...
 
@@ -108,8 +123,13 @@ class LogStore(Protocol):
         """The index of the entry with this leaf hash, if integrated."""
         ...
 
-    def put_checkpoint(self, size: int, note: bytes) -> None:
-        """Store the signed checkpoint note for tree ``size`` (idempotent for the same note)."""
+    def put_checkpoint(self, size: int, note: bytes, time: float | None = None) -> None:
+        """Store the signed checkpoint note for tree ``size`` (idempotent for the same note), and
+        when it was signed (Unix seconds of the caller's clock), if given."""
+        ...
+
+    def checkpoint_time(self) -> float | None:
+        """When the latest checkpoint was signed, as given to ``put_checkpoint`` (None: none or unknown)."""
         ...
 
     def checkpoint(self, size: int | None = None) -> bytes | None:

@@ -113,7 +113,10 @@ class LogService:
         self._step = step or (lambda _name: None)
         self._edge: Edge | None = None
         self._prover = Prover(store.tiles)
+        #: When the latest checkpoint was signed; read from the store on first need, so that the
+        #: interval holds across restarts.
         self._last_checkpoint: float | None = None
+        self._last_checkpoint_read = False
 
     # -- 1. record -------------------------------------------------------------------------------
 
@@ -132,14 +135,14 @@ class LogService:
     def integrate(self, batch: int = 10_000) -> int:
         """Integrate every pending entry, ``batch`` per transaction; how many were integrated."""
         done = 0
-        while pending := self.store.pending(batch):
+        while (pending := self.store.pending_batch(batch)).entries:
             edge = self._current_edge()
-            entries = [p.entry for p in pending]
+            entries = pending.entries
             hashes = [leaf_hash(e) for e in entries]
             result = integrate(edge, hashes)
             try:
                 self.store.integrate(
-                    taken=[p.seq for p in pending],
+                    taken=pending.seqs,
                     first_index=edge.size,
                     entries=entries,
                     leaf_hashes=hashes,
@@ -174,18 +177,26 @@ class LogService:
             return None
         checkpoint = Checkpoint(self.origin, head.size, head.root)
         note = self.store.checkpoint(head.size)
+        now = self._clock()
         if note is None:
             note = sign_checkpoint(checkpoint, [self.signer])
-            self.store.put_checkpoint(head.size, note)
+            self.store.put_checkpoint(head.size, note, now)
             self._step("checkpoint")
         self._queue(checkpoint, note)
-        self._last_checkpoint = self._clock()
+        self._last_checkpoint, self._last_checkpoint_read = now, True
         return checkpoint
 
     def maybe_checkpoint(self) -> Checkpoint | None:
-        """A checkpoint only when the interval has passed since the last one (and the tree grew)."""
+        """A checkpoint only when the interval has passed since the last one (and the tree grew).
+
+        The last one's time comes from the store, so a restarted service keeps the interval.
+        """
         now = self._clock()
-        if self._last_checkpoint is not None and now - self._last_checkpoint < self.interval:
+        if not self._last_checkpoint_read:
+            self._last_checkpoint, self._last_checkpoint_read = self.store.checkpoint_time(), True
+        # A stored time ahead of this clock (another clock, or one set back) does not hold checkpoints off.
+        last = self._last_checkpoint
+        if last is not None and 0 <= now - last < self.interval:
             return None
         latest = self.store.checkpoint()
         if latest is not None and _size_of(latest) == self.store.head().size:

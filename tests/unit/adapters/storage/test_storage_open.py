@@ -118,7 +118,8 @@ def test_a_database_locked_by_another_writer_is_unavailable(tmp_path: Path) -> N
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert store.add_pending([b"x"]) == [1]
+    (seq,) = store.add_pending([b"x"])  # the refused call stored nothing
+    assert [(p.seq, p.entry) for p in store.pending(10)] == [(seq, b"x")]
     store.close()
 
 

@@ -26,6 +26,7 @@ EXPECTED = {
     "LogEntry",
     "LogStore",
     "Note",
+    "PendingBatch",
     "NoteSignature",
     "NoteSigner",
     "NoteVerifier",

@@ -1,0 +1,459 @@
+"""The log store's SQL for both backends: packed pending runs, entry bundles, the leaf-hash index.
+
+Layout (migration 6). Every write is one transaction; the per-leaf work is packing bytes, not rows:
+
+``pending_runs``  one row per ``add_pending`` call (split at 2**14 entries): entry sizes (u32 each,
+                  big-endian) and the entries concatenated; ``taken`` counts the entries at its start
+                  already integrated. Sequence number of entry ``k`` of run ``id``: ``id << 14 | k``.
+``leaf_bundles``  integrated entries, 256 per row like C2SP entry bundles: row ``n`` holds indexes
+                  ``256 n …``, with their sizes, the entries and their 32-byte leaf hashes; the last,
+                  partial row is replaced as the tree grows (as its tiles are).
+``leaf_index``    (epoch, 8-byte hash prefix, index) with ``epoch = index >> 16``: a batch's index
+                  rows land in one small partition of the B-tree, so inserting them dirties a bounded
+                  set of pages however large the log is. A lookup probes each epoch (one index seek
+                  each) and checks the full hash in the leaf bundle.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import struct
+from abc import abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate
+from typing import Any
+
+from dojang.adapters.storage._common import (
+    Connected,
+    check_integrate,
+    iter_batches,
+    refuse_checkpoint,
+    refuse_result,
+    refuse_taken,
+)
+from dojang.core.log import OutboxItem, PendingBatch, PendingEntry, TileKey, TreeHead
+from dojang.errors import ConfigError, NotFoundError
+
+__all__ = [
+    "BUNDLE",
+    "EPOCH_BITS",
+    "RUN_BITS",
+    "SqlLogStore",
+    "bundle_rows",
+    "index_buckets",
+    "pack",
+    "unpack",
+]
+
+#: Entries per leaf bundle row (the C2SP entry bundle width).
+BUNDLE = 256
+#: A run holds at most 2**RUN_BITS entries (a sequencer batch reads at most two); its id, shifted,
+#: numbers them.
+RUN_BITS = 14
+#: Leaves per partition (epoch) of the leaf-hash index, and buckets per epoch.
+EPOCH_BITS = 16
+BUCKET_BITS = 10
+_HASH = 32
+
+_PUT_INDEX = (
+    "INSERT INTO leaf_index (epoch, bucket, data) VALUES (?, ?, ?)"
+    " ON CONFLICT (epoch, bucket) DO UPDATE SET data = excluded.data"
+)
+# One index seek per epoch (the epochs drive the loop); the database searches each small bucket row
+# for the 6 hash bytes and returns only the rows that hold them (``{contains}``: the dialect's search).
+_BUCKETS = (
+    "WITH RECURSIVE e (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM e WHERE n < ?)"
+    " SELECT i.epoch, i.data FROM e CROSS JOIN leaf_index AS i"
+    " WHERE i.epoch = e.n AND i.bucket = ? AND {contains}"
+)
+_PUT_BUNDLES = (
+    "INSERT INTO leaf_bundles (n, sizes, data, hashes) VALUES (?, ?, ?, ?) ON CONFLICT (n) DO UPDATE"
+    " SET sizes = excluded.sizes, data = excluded.data, hashes = excluded.hashes"
+)
+
+
+def pack(entries: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """Entries as (sizes, data): one big-endian u32 per entry, then the entries concatenated."""
+    return struct.pack(f">{len(entries)}I", *map(len, entries)), b"".join(entries)
+
+
+def unpack(sizes: bytes, data: bytes, start: int = 0, stop: int | None = None) -> list[bytes]:
+    """Entries ``start…stop`` of a packed (sizes, data) pair."""
+    last = len(sizes) // 4 if stop is None else min(stop, len(sizes) // 4)
+    offsets = list(accumulate(struct.unpack_from(f">{last}I", sizes), initial=0))
+    return [data[offsets[i] : offsets[i + 1]] for i in range(start, last)]
+
+
+def index_buckets(first: int, hashes: bytes) -> list[tuple[int, int, bytes]]:
+    """``leaf_index`` rows (epoch, bucket, records) for leaves ``first…`` with these concatenated hashes.
+
+    A record is 8 bytes: the hash's first 6 bytes, then the leaf's offset in its epoch (u16, big-endian).
+    The bucket is the hash's top ``BUCKET_BITS`` bits. Grouping is one sort of integers, not a row each.
+    """
+    words = struct.unpack(f">{len(hashes) // 8}Q", hashes)[::4]
+    rows: list[tuple[int, int, bytes]] = []
+    shift, done = 64 - BUCKET_BITS, 0
+    while done < len(words):
+        epoch, offset = divmod(first + done, 1 << EPOCH_BITS)
+        stop = min(len(words), done + (1 << EPOCH_BITS) - offset)
+        offsets = range(offset, offset + stop - done)
+        records = sorted([(w & ~0xFFFF) | o for w, o in zip(words[done:stop], offsets, strict=True)])
+        packed = struct.pack(f">{len(records)}Q", *records)
+        position = 0
+        while position < len(records):
+            bucket = records[position] >> shift
+            end = bisect.bisect_left(records, (bucket + 1) << shift, position)
+            rows.append((epoch, bucket, packed[position * 8 : end * 8]))
+            position = end
+        done = stop
+    return rows
+
+
+def find_records(data: bytes, leaf_hash: bytes, epoch: int) -> Iterator[int]:
+    """Indexes of the records in one bucket row whose 6 hash bytes are ``leaf_hash``'s."""
+    needle = leaf_hash[:6]
+    position = data.find(needle)
+    while position >= 0:
+        if position % 8 == 0:
+            yield epoch << EPOCH_BITS | int.from_bytes(data[position + 6 : position + 8], "big")
+        position = data.find(needle, position + 1)
+
+
+def bundle_rows(
+    first: int, entries: Sequence[bytes], hashes: bytes, tail: tuple[bytes, bytes, bytes] | None
+) -> list[tuple[int, bytes, bytes, bytes]]:
+    """``leaf_bundles`` rows for leaves ``first…``; ``tail`` is the stored partial bundle they extend."""
+    rows = []
+    n, offset = divmod(first, BUNDLE)
+    position = 0
+    while position < len(entries):
+        count = min(BUNDLE - offset, len(entries) - position)
+        chunk = entries[position : position + count]
+        sizes, data = pack(chunk)
+        leaf = hashes[position * _HASH : (position + count) * _HASH]
+        if offset and tail is not None:
+            sizes, data, leaf = tail[0] + sizes, tail[1] + data, tail[2] + leaf
+        rows.append((n, sizes, data, leaf))
+        n, offset, position = n + 1, 0, position + count
+    return rows
+
+
+class SqlLogStore(Connected[Any]):
+    """The ``LogStore`` port in SQL shared by SQLite and PostgreSQL; subclasses own the connection.
+
+    They set ``_mark`` (the parameter mark), ``_for_update`` (`` FOR UPDATE`` where rows must be
+    locked) and ``_contains`` (a search of a bucket row for a byte string), and implement ``_write``,
+    ``_read`` and ``_tiles_query``.
+    """
+
+    _mark = "?"
+    _for_update = ""
+    _contains = "instr(i.data, ?) > 0"
+
+    def _q(self, statement: str) -> str:
+        return statement if self._mark == "?" else statement.replace("?", "%s")
+
+    @abstractmethod
+    def _write(self) -> contextlib.AbstractContextManager[Any]:
+        """One write transaction (taking the write lock up front)."""
+
+    @abstractmethod
+    def _read(self) -> contextlib.AbstractContextManager[Any]:
+        """The connection, for reads."""
+
+    @abstractmethod
+    def _tiles_query(self, keys: list[TileKey]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters reading these tiles in one round trip."""
+
+    # -- pending entries and integration -----------------------------------------------------------
+
+    def add_pending(self, entries: Sequence[bytes]) -> list[int]:
+        seqs: list[int] = []
+        if not entries:
+            return seqs
+        insert = self._q("INSERT INTO pending_runs (count, sizes, data) VALUES (?, ?, ?) RETURNING id")
+        with self._write() as conn:
+            for start in range(0, len(entries), 1 << RUN_BITS):
+                chunk = entries[start : start + (1 << RUN_BITS)]
+                (run,) = conn.execute(insert, (len(chunk), *pack(chunk))).fetchone()
+                seqs.extend(range(run << RUN_BITS, (run << RUN_BITS) + len(chunk)))
+        return seqs
+
+    def pending(self, limit: int) -> list[PendingEntry]:
+        batch = self.pending_batch(limit)
+        return [PendingEntry(seq, entry) for seq, entry in zip(batch.seqs, batch.entries, strict=True)]
+
+    def pending_batch(self, limit: int) -> PendingBatch:
+        seqs: list[int] = []
+        entries: list[bytes] = []
+        if limit < 1:
+            return PendingBatch(seqs, entries)
+        with self._read() as conn:
+            runs = self._oldest_runs(conn, limit)
+            if not runs:
+                return PendingBatch(seqs, entries)
+            rows = conn.execute(
+                self._q(
+                    "SELECT id, taken, sizes, data FROM pending_runs WHERE id >= ? AND id <= ? ORDER BY id"
+                ),
+                (runs[0][0], runs[-1][0]),
+            ).fetchall()
+        for run, taken, sizes, data in rows:
+            got = unpack(bytes(sizes), bytes(data), taken, taken + limit - len(entries))
+            first = (run << RUN_BITS) + taken
+            seqs.extend(range(first, first + len(got)))
+            entries.extend(got)
+        return PendingBatch(seqs, entries)
+
+    def _oldest_runs(self, conn: Any, limit: int, lock: str = "") -> list[tuple[int, int, int]]:
+        """(id, taken, count) of the oldest pending runs that hold the first ``limit`` entries."""
+        rows = conn.execute(
+            self._q(
+                "SELECT id, taken, count FROM pending_runs WHERE id IN"  # noqa: S608 - a constant suffix
+                f" (SELECT id FROM pending_runs ORDER BY id LIMIT ?) ORDER BY id{lock}"
+            ),
+            (limit,),
+        ).fetchall()
+        runs, held = [], 0
+        for run, taken, count in rows:
+            runs.append((int(run), int(taken), int(count)))
+            held += count - taken
+            if held >= limit:
+                break
+        return runs
+
+    def integrate(
+        self,
+        *,
+        taken: Sequence[int],
+        first_index: int,
+        entries: Sequence[bytes],
+        leaf_hashes: Sequence[bytes],
+        tiles: Mapping[TileKey, bytes],
+        head: TreeHead,
+    ) -> None:
+        hashes = _joined_hashes(leaf_hashes)
+        with self._write() as conn:
+            (size,) = conn.execute(f"SELECT size FROM head WHERE id = 1{self._for_update}").fetchone()  # noqa: S608 - a constant suffix
+            check_integrate(
+                size=size, first_index=first_index, entries=entries, leaf_hashes=leaf_hashes, head=head
+            )
+            self._take(conn, taken)
+            self._put_leaves(conn, first_index, entries, hashes)
+            conn.cursor().executemany(
+                self._q(
+                    "INSERT INTO tiles (level, idx, data) VALUES (?, ?, ?)"
+                    " ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data"
+                ),
+                [(key.level, key.index, data) for key, data in tiles.items()],
+            )
+            conn.execute(self._q("UPDATE head SET size = ?, root = ? WHERE id = 1"), (head.size, head.root))
+
+    def _take(self, conn: Any, taken: Sequence[int]) -> None:
+        """Remove ``taken`` from pending: it must be the oldest pending entries, in order."""
+        if not taken:
+            return
+        rows = self._oldest_runs(conn, len(taken), self._for_update)
+        expected: list[int] = []
+        done_upto, partial = None, None
+        for run, skip, count in rows:
+            k = min(count - skip, len(taken) - len(expected))
+            first = (run << RUN_BITS) + skip
+            expected.extend(range(first, first + k))
+            if skip + k == count:
+                done_upto = run
+            else:
+                partial = (skip + k, run)
+            if len(expected) == len(taken):
+                break
+        if list(taken) != expected:
+            raise refuse_taken(taken, len(set(taken) & set(expected)))
+        if done_upto is not None:
+            conn.execute(self._q("DELETE FROM pending_runs WHERE id <= ?"), (done_upto,))
+        if partial is not None:
+            conn.execute(self._q("UPDATE pending_runs SET taken = ? WHERE id = ?"), partial)
+
+    def _put_leaves(self, conn: Any, first: int, entries: Sequence[bytes], hashes: bytes) -> None:
+        if not entries:
+            return
+        tail = None
+        if first % BUNDLE:
+            row = conn.execute(
+                self._q("SELECT sizes, data, hashes FROM leaf_bundles WHERE n = ?"), (first // BUNDLE,)
+            ).fetchone()
+            tail = None if row is None else (bytes(row[0]), bytes(row[1]), bytes(row[2]))
+        conn.cursor().executemany(self._q(_PUT_BUNDLES), bundle_rows(first, entries, hashes, tail))
+        rows = index_buckets(first, hashes)
+        for epoch in sorted({row[0] for row in rows}):
+            # the epoch's rows so far (at most 2**BUCKET_BITS short ones) get the new records appended
+            stored = dict(
+                conn.execute(
+                    self._q("SELECT bucket, data FROM leaf_index WHERE epoch = ?"), (epoch,)
+                ).fetchall()
+            )
+            if stored:
+                rows = [
+                    (e, b, bytes(stored[b]) + data if e == epoch and b in stored else data)
+                    for e, b, data in rows
+                ]
+        conn.cursor().executemany(self._q(_PUT_INDEX), rows)
+
+    # -- the tree ----------------------------------------------------------------------------------
+
+    def head(self) -> TreeHead:
+        with self._read() as conn:
+            row = conn.execute("SELECT size, root FROM head WHERE id = 1").fetchone()
+        if row is None:
+            raise ConfigError(f"{self!r} has no head row: the schema is damaged")
+        return TreeHead(int(row[0]), bytes(row[1]))
+
+    def tiles(self, keys: Iterable[TileKey]) -> dict[TileKey, bytes]:
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        statement, params = self._tiles_query(wanted)
+        with self._read() as conn:
+            rows = conn.execute(statement, params).fetchall()
+        return {TileKey(level, index): bytes(data) for level, index, data in rows}
+
+    def entries(self, start: int, stop: int) -> list[bytes]:
+        start = max(start, 0)
+        if stop <= start:
+            return []
+        with self._read() as conn:
+            rows = conn.execute(
+                self._q("SELECT n, sizes, data FROM leaf_bundles WHERE n >= ? AND n <= ? ORDER BY n"),
+                (start // BUNDLE, (stop - 1) // BUNDLE),
+            ).fetchall()
+        found: list[bytes] = []
+        for n, sizes, data in rows:
+            low = max(start - n * BUNDLE, 0)
+            found.extend(unpack(bytes(sizes), bytes(data), low, stop - n * BUNDLE))
+        return found
+
+    def iter_entries(self, start: int, stop: int, batch: int = 10_000) -> Iterator[bytes]:
+        """Entries with index in ``[start, stop)``, in order, read ``batch`` rows at a time."""
+        return iter_batches(self.entries, start, stop, batch)
+
+    def index_of(self, leaf_hash: bytes) -> int | None:
+        if len(leaf_hash) != _HASH:
+            return None
+        bucket = int.from_bytes(leaf_hash[:8], "big") >> (64 - BUCKET_BITS)
+        with self._read() as conn:
+            (size,) = conn.execute("SELECT size FROM head WHERE id = 1").fetchone()
+            if not size:
+                return None
+            rows = conn.execute(
+                self._q(_BUCKETS.format(contains=self._contains)),
+                ((size - 1) >> EPOCH_BITS, bucket, leaf_hash[:6]),
+            ).fetchall()
+            found = sorted(i for epoch, data in rows for i in find_records(bytes(data), leaf_hash, epoch))
+            for index in found:  # 48 bits matched: almost always the first candidate is the leaf
+                row = conn.execute(
+                    self._q("SELECT hashes FROM leaf_bundles WHERE n = ?"), (index // BUNDLE,)
+                ).fetchone()
+                at = index % BUNDLE * _HASH
+                if row is not None and bytes(row[0])[at : at + _HASH] == leaf_hash:
+                    return index
+        return None
+
+    # -- checkpoints -------------------------------------------------------------------------------
+
+    def put_checkpoint(self, size: int, note: bytes, time: float | None = None) -> None:
+        with self._write() as conn:
+            added = conn.execute(
+                self._q(
+                    "INSERT INTO checkpoints (size, note, time) VALUES (?, ?, ?)"
+                    " ON CONFLICT (size) DO NOTHING"
+                ),
+                (size, note, time),
+            )
+            if added.rowcount == 0:
+                row = conn.execute(self._q("SELECT note FROM checkpoints WHERE size = ?"), (size,)).fetchone()
+                if row is None or bytes(row[0]) != bytes(note):
+                    raise refuse_checkpoint(size)
+
+    def checkpoint(self, size: int | None = None) -> bytes | None:
+        with self._read() as conn:
+            if size is None:
+                row = conn.execute("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+            else:
+                row = conn.execute(self._q("SELECT note FROM checkpoints WHERE size = ?"), (size,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def checkpoint_time(self) -> float | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT time FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def checkpoint_sizes(self) -> list[int]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT size FROM checkpoints ORDER BY size").fetchall()
+        return [int(size) for (size,) in rows]
+
+    # -- outbox ------------------------------------------------------------------------------------
+
+    def outbox_add(self, kind: str, key: str, payload: bytes) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._q(
+                    "INSERT INTO outbox (kind, key, payload) VALUES (?, ?, ?)"
+                    " ON CONFLICT (kind, key) DO NOTHING"
+                ),
+                (kind, key, payload),
+            )
+
+    def outbox_pending(self, kind: str, limit: int = 100) -> list[OutboxItem]:
+        with self._read() as conn:
+            rows = conn.execute(
+                self._q(
+                    "SELECT id, kind, key, payload, attempts FROM outbox WHERE kind = ? AND done = FALSE"
+                    " ORDER BY id LIMIT ?"
+                ),
+                (kind, limit),
+            ).fetchall()
+        return [OutboxItem(int(i), k, key, bytes(p), int(a)) for i, k, key, p, a in rows]
+
+    def outbox_attempted(self, item_id: int) -> None:
+        with self._write() as conn:
+            counted = conn.execute(
+                self._q("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?"), (item_id,)
+            )
+            if counted.rowcount == 0:
+                raise NotFoundError(f"no outbox item {item_id}")
+
+    def outbox_done(self, item_id: int, result: bytes) -> None:
+        with self._write() as conn:
+            row = conn.execute(
+                self._q(f"SELECT done, result FROM outbox WHERE id = ?{self._for_update}"),  # noqa: S608 - a constant suffix
+                (item_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no outbox item {item_id}")
+            if row[0]:
+                if bytes(row[1]) != bytes(result):
+                    raise refuse_result(item_id)
+                return
+            conn.execute(self._q("UPDATE outbox SET done = TRUE, result = ? WHERE id = ?"), (result, item_id))
+
+    def outbox_result(self, kind: str, key: str) -> bytes | None:
+        with self._read() as conn:
+            row = conn.execute(
+                self._q("SELECT result FROM outbox WHERE kind = ? AND key = ? AND done = TRUE"), (kind, key)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+
+def _joined_hashes(leaf_hashes: Sequence[bytes]) -> bytes:
+    """The leaf hashes concatenated; refuses anything but 32 bytes each (the bundles rely on it)."""
+    try:
+        joined = b"".join(leaf_hashes)
+    except TypeError:
+        joined = b""
+    if len(joined) != _HASH * len(leaf_hashes) or set(map(len, leaf_hashes)) - {_HASH}:
+        raise ConfigError(
+            f"integrate refused: leaf hashes must be {_HASH} bytes each "
+            f"(expected {_HASH * len(leaf_hashes)} bytes in all, given another shape)"
+        )
+    return joined
