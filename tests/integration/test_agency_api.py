@@ -22,10 +22,18 @@ from dojang.adapters.storage import open_store
 from dojang.api import create_app
 from dojang.api._platform import PlatformApis, platform_apis
 from dojang.core.crypto import generate_key, parse_jws
-from dojang.core.log import CredentialStatus, IssuanceEntry, parse_entry
+from dojang.core.log import (
+    AccreditationAction,
+    AccreditationEntry,
+    CredentialStatus,
+    IssuanceEntry,
+    encode_entry,
+    parse_entry,
+)
 from dojang.core.sdjwt import parse
 from dojang.errors import UnavailableError
 from dojang.roles.issuer import BulkWorker
+from dojang.roles.operator import INSTITUTION
 
 A, B = "https://jongno.example", "https://court.example/registry"
 ABSTRACT, FAMILY = "resident-register-abstract", "family-relation-certificate"
@@ -155,6 +163,7 @@ def _matrix(world: World) -> list[tuple[str, str, Callable[[], Any], dict[str, i
             lambda: {"id": next(_keys), "name": "은행", "contact": "kyc@bank.example"},
             created_op,
         ),
+        ("DELETE", "/operator/institutions/nobody", lambda: None, {**op_only, "op": 404}),
         ("GET", "/operator/trust-list", lambda: None, op_only),
     ]
 
@@ -172,7 +181,7 @@ def test_who_may_call_what(world: World) -> None:
             if response.status_code == 401:
                 assert response.headers["www-authenticate"] == "Bearer"
             seen += 1
-    assert seen == 85
+    assert seen == 90
 
 
 def test_agency_b_cannot_revoke_agency_a_credential(world: World) -> None:
@@ -188,7 +197,14 @@ def test_agency_b_cannot_revoke_agency_a_credential(world: World) -> None:
     response = world.call("a", "POST", f"/agency/credentials/{digest}/status", body)
     assert response.status_code == 200
     assert response.json()["after"] == "revoked"
-    assert world.call("a", "POST", f"/agency/credentials/{digest}/status", body).status_code == 400
+    assert not response.json()["repeated"]
+    again = world.call("a", "POST", f"/agency/credentials/{digest}/status", body)  # a retried request
+    assert again.status_code == 200
+    assert again.json()["repeated"]
+    assert again.json()["log_seq"] == response.json()["log_seq"]
+    assert _pending_count(world) == pending + 1  # logged once
+    other_reason = {"status": "revoked", "reason": "lost-or-stolen"}
+    assert world.call("a", "POST", f"/agency/credentials/{digest}/status", other_reason).status_code == 400
 
 
 def _pending_count(world: World) -> int:
@@ -197,6 +213,34 @@ def _pending_count(world: World) -> int:
         return len(store.pending(1_000_000))
     finally:
         store.close()
+
+
+def _accreditation_entries(world: World) -> list[AccreditationEntry]:
+    store = open_store(world.data / "log.db")
+    try:
+        entries = [parse_entry(p.entry) for p in store.pending(1_000_000)]
+    finally:
+        store.close()
+    return [e for e in entries if isinstance(e, AccreditationEntry)]
+
+
+def test_institutions_are_logged_by_id_only(world: World) -> None:
+    body = {"id": "hana-bank", "name": "하나은행 본점", "contact": "김민지 010-1234-5678"}
+    assert world.call("op", "POST", "/operator/institutions", body).status_code == 201
+    assert world.call("op", "POST", "/operator/institutions", body).status_code == 400  # once only
+    assert world.call("op", "DELETE", "/operator/institutions/hana-bank").status_code == 204
+    assert world.call("op", "DELETE", "/operator/institutions/hana-bank").status_code == 404
+    listed = world.call("op", "GET", "/operator/institutions").json()
+    assert "hana-bank" not in {i["id"] for i in listed}
+    mine = [e for e in _accreditation_entries(world) if e.issuer_id == "hana-bank"]
+    assert [e.action for e in mine] == [
+        AccreditationAction.REGISTER_INSTITUTION,
+        AccreditationAction.REMOVE_INSTITUTION,
+    ]
+    assert all(e.subject == INSTITUTION for e in mine)
+    logged = b"".join(encode_entry(e) for e in mine)
+    for personal in (body["name"], body["contact"], "010", "김민지"):
+        assert personal.encode() not in logged
 
 
 def _issuance_digests(world: World) -> list[bytes]:
@@ -321,7 +365,7 @@ def test_a_crash_after_signing_logs_the_same_credentials_on_resume(world: World)
 def test_job_progress_and_the_openapi_schema(world: World) -> None:
     document = world.client.get("/openapi.json").json()
     paths = {p for p in document["paths"] if p.startswith(("/agency", "/operator"))}
-    assert len(paths) == 11
+    assert len(paths) == 12
     for path in paths:
         for operation in document["paths"][path].values():
             assert operation["summary"], path

@@ -8,6 +8,14 @@ from pathlib import Path
 
 from conftest import Invoke
 
+from dojang.adapters.storage import open_store
+from dojang.cli._context import open_state
+from dojang.cli._status import publish_status_tokens
+from dojang.core.crypto import parse_jws
+from dojang.core.log import StatusEntry, parse_entry
+
+AGENCY = "https://jongno.example"
+
 
 def _issue(invoke: Invoke, tmp_path: Path) -> tuple[Path, list[str]]:
     data = ["--data-dir", str(tmp_path / "data")]
@@ -65,3 +73,53 @@ def test_bad_input_exits_2_and_changes_nothing(tmp_path: Path, invoke: Invoke) -
     shown = json.loads(invoke("status", "show", str(token), "--json", *data).stdout)
     assert shown["status"] == "valid"
     assert _verify(invoke, token, data)[0] == 0
+
+
+def _status_entries(data: list[str]) -> int:
+    with open_store(Path(data[1]) / "log.db") as store:
+        return sum(isinstance(parse_entry(p.entry), StatusEntry) for p in store.pending(10_000))
+
+
+def test_the_same_revocation_asked_again_is_logged_once(tmp_path: Path, invoke: Invoke) -> None:
+    token, data = _issue(invoke, tmp_path)
+    first = invoke("status", "revoke", str(token), "--reason", "lost-or-stolen", "--json", *data)
+    again = invoke("status", "revoke", str(token), "--reason", "lost-or-stolen", "--json", *data)
+    assert (first.code, again.code) == (0, 0), again.stderr
+    assert (json.loads(first.stdout)["repeated"], json.loads(again.stdout)["repeated"]) == (False, True)
+    assert json.loads(again.stdout)["log_seq"] == json.loads(first.stdout)["log_seq"]
+    assert _status_entries(data) == 1
+    said = invoke("--lang", "ko", "status", "revoke", str(token), "--reason", "lost-or-stolen", *data)
+    assert "다시 기록하지 않음" in said.stdout
+    assert invoke("status", "revoke", str(token), "--reason", "issued-in-error", *data).code == 2
+    assert _status_entries(data) == 1
+
+
+def test_an_accredited_agency_signs_its_lists_with_its_certificate(tmp_path: Path, invoke: Invoke) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert invoke("operator", "init", *data).code == 0
+    assert invoke("operator", "agency", "add", "--id", AGENCY, "--name", "종로구청", *data).code == 0
+    kind = "resident-register-copy"
+    assert invoke("operator", "accredit", AGENCY, "--kind", kind, "--from", "2020-01-01", *data).code == 0
+    token = tmp_path / "copy.sd-jwt"
+    issued = invoke(
+        "issue", "--kind", kind, "--citizen", "C0001", "--agency", AGENCY, "--out", str(token), *data
+    )
+    assert issued.code == 0, issued.stderr
+    result = invoke("verify", str(token), "--json", *data)
+    assert result.code == 0, result.stdout
+    checks = json.loads(result.stdout)["checks"]
+    names = [c["check"] for c in checks]
+    # The documented order: issuer trust and accreditation, the kind, status, then any log lines.
+    assert names.index("accreditation") < names.index("kind") < names.index("status")
+    assert all(names.index("status") < i for i, n in enumerate(names) if n.startswith("log-"))
+    assert "signed by CN=종로구청" in checks[names.index("status")]["detail"]
+    published = tmp_path / "lists"
+    assert invoke("status", "revoke", str(token), "--reason", "court-order", *data).code == 0
+    state = open_state(Path(data[1]), None)
+    try:
+        (path,) = publish_status_tokens(state, published)
+    finally:
+        state.close()
+    header = parse_jws(path.read_text().strip()).header
+    assert "x5c" in header
+    assert header["kid"]

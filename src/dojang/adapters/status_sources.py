@@ -9,6 +9,10 @@
 
 Without the file, tokens are fetched from the URI each credential names (HTTP GET, bounded time
 and size), which is what the draft expects of a verifier on the open internet.
+
+Signing side: :func:`status_signer_lookup` picks an agency's signer from the data directory: the key
+of its newest unrevoked, currently valid document-signer certificate in the operator's registry, with
+that certificate as ``x5c``; an agency the operator never certified signs with its bare key.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from typing import Any
 import httpx
 
 from dojang.adapters.keystore import KeyStore, atomic_write
-from dojang.core.crypto import SigningKey
+from dojang.adapters.trust_list_files import REGISTRY_FILE, read_registry
+from dojang.core.crypto import Certificate, SigningKey, encode_x5c
 from dojang.core.encoding import loads_strict
 from dojang.errors import ConfigError, MalformedError, NotFoundError, TooLargeError, UnavailableError
-from dojang.roles.issuer import StatusLists
+from dojang.roles.issuer import StatusLists, StatusSigner
+from dojang.roles.operator import OperatorRegistry
 
 __all__ = [
     "MEDIA_TYPE",
@@ -37,6 +43,7 @@ __all__ = [
     "issuer_key_lookup",
     "list_id_of",
     "read_status_trust",
+    "status_signer_lookup",
     "write_status_tokens",
     "write_status_trust",
 ]
@@ -92,13 +99,61 @@ def issuer_key_lookup(keys: KeyStore) -> Callable[[str], SigningKey]:
     return key_for
 
 
+def status_signer_lookup(
+    keys: KeyStore, data_dir: Path, clock: Callable[[], float] = time.time
+) -> Callable[[str], StatusSigner]:
+    """The signer of an agency's status lists (see the module docstring); the registry is read again
+    only when its file changed."""
+    bare = issuer_key_lookup(keys)
+    seen: dict[str, tuple[tuple[int, int], OperatorRegistry]] = {}
+
+    def registry() -> OperatorRegistry | None:
+        path = data_dir / REGISTRY_FILE
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        version = (stat.st_mtime_ns, stat.st_size)
+        if (known := seen.get("registry")) is None or known[0] != version:
+            seen["registry"] = known = (version, read_registry(data_dir))
+        return known[1]
+
+    def signer_for(iss: str) -> StatusSigner:
+        operator = registry()
+        cert = None if operator is None else _current_certificate(operator, iss, keys, int(clock()))
+        if cert is None:
+            return StatusSigner(bare(iss))
+        return StatusSigner(keys.load(cert.public_key.kid), tuple(encode_x5c([cert])))
+
+    return signer_for
+
+
+def _current_certificate(
+    registry: OperatorRegistry, iss: str, keys: KeyStore, now: int
+) -> Certificate | None:
+    """The agency's newest certificate valid at ``now``, not revoked, whose key this key store holds."""
+    agency = next((a for a in registry.agencies if a.issuer_id == iss), None)
+    if agency is None:
+        return None
+    revoked = {r.fingerprint for r in registry.revoked}
+    held = {r.kid for r in keys.list() if r.purpose == "issuer"}
+    usable = [
+        cert
+        for cert in agency.certificates
+        if cert.fingerprint not in revoked
+        and cert.public_key.kid in held
+        and cert.not_before.timestamp() <= now <= cert.not_after.timestamp()
+    ]
+    return max(usable, key=lambda cert: cert.not_before) if usable else None
+
+
 class StoreStatusSource:
     """Tokens signed on demand from a status store with the agencies' keys (what the server answers)."""
 
     def __init__(
         self,
         lists: StatusLists,
-        key_for: Callable[[str], SigningKey],
+        key_for: Callable[[str], SigningKey | StatusSigner],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.lists, self._key_for, self._clock = lists, key_for, clock
@@ -107,10 +162,10 @@ class StoreStatusSource:
         stored = self.lists.store.load_list(list_id_of(uri))
         if stored.uri != uri:
             raise NotFoundError(f"status list {stored.id!r} is published at {stored.uri}, not {uri}")
-        key, now = self._key_for(stored.issuer), int(self._clock())
+        signer, now = self._key_for(stored.issuer), int(self._clock())
         if at is None:
-            return self.lists.token(stored.id, key, now=now)
-        return self.lists.token_at(stored.id, at, key, now=now)
+            return self.lists.token(stored.id, signer, now=now)
+        return self.lists.token_at(stored.id, at, signer, now=now)
 
 
 class HttpStatusSource:

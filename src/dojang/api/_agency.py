@@ -111,6 +111,9 @@ class StatusChangeView(BaseModel):
     reason: str
     time: int
     log_seq: int
+    repeated: bool = Field(
+        default=False, description="The same change had been made already: answered, not logged again"
+    )
 
 
 class IssuedView(BaseModel):
@@ -208,14 +211,15 @@ def agency_router(service: AgencyService, auth: Authenticator, runner: JobRunner
         responses=_responses(403),
     )  # fmt: skip
     def change_status(digest: _Digest, body: StatusRequest, agency: Agency) -> StatusChangeView:
-        """Set the credential's status with a reason: logged first, then its status list changes.
+        """Set the credential's status with a reason: the log entry and the status list change in one
+        transaction. Asking again for the change just made answers it (``repeated``), logged once.
         Revocation is final; another agency's credential is refused (403) and left as it was."""
         reason = StatusReason.parse(body.reason)
         change = service.change_status(agency, bytes.fromhex(digest), _AFTER[body.status], reason)
         return StatusChangeView(
             digest=digest, list=change.record.list_id, idx=change.record.idx,
             before=change.before.name.lower(), after=change.after.name.lower(), reason=change.reason.slug,
-            time=change.time, log_seq=change.log_seq,
+            time=change.time, log_seq=change.log_seq, repeated=change.repeated,
         )  # fmt: skip
 
     @router.post(

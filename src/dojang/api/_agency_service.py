@@ -206,7 +206,7 @@ class AgencyService:
         self, agency: str, digest: bytes, after: CredentialStatus, reason: StatusReason
     ) -> StatusChange:
         """Revoke, suspend or reinstate one of the agency's credentials (ForbiddenError for another's)."""
-        return self.lists.change(digest, after, reason, issuer=agency, now=int(self.clock()), log=self.log)
+        return self.lists.change(digest, after, reason, issuer=agency, now=int(self.clock()))
 
     def issued(self, agency: str, *, kind: str | None, after: int, limit: int) -> list[IssuedRecord]:
         kind_id = None if kind is None else self.catalogue.get(kind).id

@@ -1,22 +1,24 @@
 """The operator API (``/operator/…``): agencies, accreditations, receiving institutions, the trust list.
 
 Only the operator's bearer token passes. Agency and accreditation changes take the same steps as
-``dojang operator``: the change is logged (an accreditation entry, durable first), then the registry
-is saved and the signed trust list republished. Receiving institutions are a small registry of their
-own (``DATA/institutions.json``): id, name, contact.
+``dojang operator`` (the operator role's ``AccreditationService``): the change is logged (an
+accreditation entry, durable first), then the registry is saved and the signed trust list
+republished. Receiving institutions are a small registry of their own (``DATA/institutions.json``:
+id, name, contact); registering or removing one is logged first too, by its id only.
 """
 
 import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from dojang.adapters.api_tokens import Principal
@@ -25,10 +27,10 @@ from dojang.adapters.trust_list_files import read_registry, read_root, write_reg
 from dojang.api._auth import AUTH_RESPONSES, Authenticator
 from dojang.api._problems import Problem
 from dojang.core.catalogue import Catalogue
-from dojang.core.log import AccreditationEntry, encode_entry
-from dojang.errors import ConfigError, InputError
+from dojang.core.crypto import VerifyKey
+from dojang.errors import ConfigError, InputError, NotFoundError
 from dojang.roles.issuer import EntryRecorder
-from dojang.roles.operator import Operator
+from dojang.roles.operator import AccreditationService, Operator
 
 __all__ = ["INSTITUTIONS_FILE", "OperatorService", "operator_router"]
 
@@ -57,11 +59,14 @@ class OperatorService:
         _, key = self.keys.load_active("operator")
         return Operator(key, read_root(self.trust_dir), read_registry(self.data_dir))
 
-    def _commit(self, operator: Operator, entries: Sequence[AccreditationEntry], now: int) -> None:
-        if entries:
-            self.log.record([encode_entry(entry) for entry in entries])
-        write_registry(self.data_dir, operator.registry)
-        write_trust_list(self.trust_dir, operator.publish(now=now))
+    @property
+    def changes(self) -> AccreditationService:
+        return AccreditationService(
+            self.log,
+            self._operator,
+            lambda registry: write_registry(self.data_dir, registry),
+            lambda token: write_trust_list(self.trust_dir, token),
+        )
 
     def agencies(self) -> list[dict[str, Any]]:
         return [_agency_view(a) for a in self._operator().registry.agencies]
@@ -69,34 +74,30 @@ class OperatorService:
     def add_agency(self, issuer_id: str, name: str) -> dict[str, Any]:
         """Register an agency, give it a signing key and a document-signer certificate."""
         now = int(self.clock())
+
+        def key_for(iss: str) -> VerifyKey:
+            return self.keys.create("issuer", iss=iss).public_key()
+
         with self._lock:
-            operator = self._operator()
-            operator.register_agency(issuer_id, name)
-            record = self.keys.create("issuer", iss=issuer_id)
-            _, entry = operator.certify(
-                issuer_id, record.public_key(), not_before=now, not_after=now + SIGNER_YEARS * _YEAR,
+            operator, _ = self.changes.add_agency(
+                issuer_id, name, key_for, not_before=now, not_after=now + SIGNER_YEARS * _YEAR,
                 rng=secrets.token_bytes, now=now,
             )  # fmt: skip
-            self._commit(operator, [entry], now)
             return _agency_view(operator.registry.agency(issuer_id))
 
     def accredit(
         self, agency: str, kind: str, not_before: int | None, not_after: int | None
     ) -> dict[str, Any]:
         now, vct = int(self.clock()), self.catalogue.get(kind).vct
+        start = now if not_before is None else not_before
         with self._lock:
-            operator = self._operator()
-            start = now if not_before is None else not_before
-            entry = operator.accredit(agency, vct, not_before=start, not_after=not_after, now=now)
-            self._commit(operator, [entry], now)
+            entry = self.changes.accredit(agency, vct, not_before=start, not_after=not_after, now=now)
         return {"agency": agency, "vct": vct, "not_before": entry.not_before, "not_after": entry.not_after}
 
     def withdraw(self, agency: str, kind: str, at: int | None) -> dict[str, Any]:
         now, vct = int(self.clock()), self.catalogue.get(kind).vct
         with self._lock:
-            operator = self._operator()
-            entry = operator.withdraw(agency, vct, at=now if at is None else at, now=now)
-            self._commit(operator, [entry], now)
+            entry = self.changes.withdraw(agency, vct, at=now if at is None else at, now=now)
         return {"agency": agency, "vct": vct, "not_before": entry.not_before, "not_after": entry.not_after}
 
     def trust_list(self) -> str:
@@ -104,7 +105,7 @@ class OperatorService:
         path = self.trust_dir / "trust-list.jwt"
         if not path.is_file():
             with self._lock:
-                self._commit(self._operator(), (), int(self.clock()))
+                self.changes.commit(self._operator(), (), now=int(self.clock()))
         return path.read_text(encoding="ascii").strip()
 
     # -- receiving institutions --------------------------------------------------------------------
@@ -120,14 +121,30 @@ class OperatorService:
         return [i for i in document.get("institutions", []) if isinstance(i, dict)]
 
     def add_institution(self, institution_id: str, name: str, contact: str) -> dict[str, Any]:
+        """Register an institution: logged by its id (durable first), then saved."""
         with self._lock:
             known = self.institutions()
             if any(i.get("id") == institution_id for i in known):
                 raise InputError(f"receiving institution {institution_id!r} is already registered")
-            entry = {"id": institution_id, "name": name, "contact": contact, "registered": int(self.clock())}
-            document = json.dumps({"institutions": [*known, entry]}, ensure_ascii=False, indent=2)
-            atomic_write(self.data_dir / INSTITUTIONS_FILE, document.encode())
+            now = int(self.clock())
+            self.changes.record_institution(institution_id, registered=True, now=now)
+            entry = {"id": institution_id, "name": name, "contact": contact, "registered": now}
+            self._save_institutions([*known, entry])
         return entry
+
+    def remove_institution(self, institution_id: str) -> None:
+        """Remove an institution: logged by its id (durable first), then saved."""
+        with self._lock:
+            known = self.institutions()
+            kept = [i for i in known if i.get("id") != institution_id]
+            if len(kept) == len(known):
+                raise NotFoundError(f"no receiving institution {institution_id!r} is registered")
+            self.changes.record_institution(institution_id, registered=False, now=int(self.clock()))
+            self._save_institutions(kept)
+
+    def _save_institutions(self, institutions: list[dict[str, Any]]) -> None:
+        document = json.dumps({"institutions": institutions}, ensure_ascii=False, indent=2)
+        atomic_write(self.data_dir / INSTITUTIONS_FILE, document.encode())
 
 
 def _agency_view(agency: Any) -> dict[str, Any]:
@@ -185,6 +202,11 @@ class InstitutionIn(BaseModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
     name: str = Field(min_length=1, max_length=200)
     contact: str = Field(min_length=1, max_length=200)
+
+
+_InstitutionId = Annotated[
+    str, PathParam(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", description="The institution's id")
+]
 
 
 class InstitutionOut(BaseModel):
@@ -258,8 +280,17 @@ def operator_router(service: OperatorService, auth: Authenticator) -> APIRouter:
         summary="Register a receiving institution", responses=_responses(400),
     )  # fmt: skip
     def add_institution(body: InstitutionIn, _op: Op) -> InstitutionOut:
-        """Add an institution: id, name and contact."""
+        """Add an institution: id, name and contact (logged by its id only)."""
         return InstitutionOut.model_validate(service.add_institution(body.id, body.name, body.contact))
+
+    @router.delete(
+        "/institutions/{institution_id}", status_code=204, operation_id="operator_remove_institution",
+        summary="Remove a receiving institution", responses=_responses(404), response_class=Response,
+    )  # fmt: skip
+    def remove_institution(institution_id: _InstitutionId, _op: Op) -> Response:
+        """Remove the institution from the registry (logged by its id)."""
+        service.remove_institution(institution_id)
+        return Response(status_code=204)
 
     @router.get(
         "/trust-list", operation_id="operator_trust_list", summary="The signed trust list",

@@ -1,6 +1,7 @@
 """Token Status Lists over HTTP (draft-ietf-oauth-status-list-18 §8): ``GET /statuslists/{id}[?time=T]``.
 
-Each list is signed on request by its agency's issuer key: ``iat`` now, ``exp`` a day later and
+Each list is signed on request by its agency (its document-signer certificate in ``x5c`` when the
+operator certified its key: ``status_signer_lookup``): ``iat`` now, ``exp`` a day later and
 ``ttl`` (also the ``Cache-Control`` max-age), so a revocation reaches every verifier within one
 ``ttl``. With ``?time=T`` the answer is the list as it stood at T, from the snapshots recorded at
 every change (§8.4): ``iat`` is that snapshot's time and ``exp`` the end of its window, so the token
@@ -21,11 +22,11 @@ from fastapi import Path as PathParam
 
 from dojang.adapters.keystore import KeyStore
 from dojang.adapters.settings import Settings
-from dojang.adapters.status_sources import MEDIA_TYPE, issuer_key_lookup
+from dojang.adapters.status_sources import MEDIA_TYPE, status_signer_lookup
 from dojang.adapters.storage import SqlStatusStore, store_for
 from dojang.api._problems import Problem
 from dojang.core.crypto import SigningKey
-from dojang.roles.issuer import DEFAULT_TTL, StatusLists
+from dojang.roles.issuer import DEFAULT_TTL, StatusLists, StatusSigner
 
 __all__ = ["StatusService", "status_router", "status_service"]
 
@@ -48,10 +49,10 @@ _Time = Annotated[
 
 @dataclass
 class StatusService:
-    """What the status routes need: the lists, each agency's signing key, the ``ttl`` and a clock."""
+    """What the status routes need: the lists, each agency's signer, the ``ttl`` and a clock."""
 
     lists: StatusLists
-    key_for: Callable[[str], SigningKey]
+    key_for: Callable[[str], SigningKey | StatusSigner]
     ttl: int = DEFAULT_TTL
     clock: Callable[[], float] = field(default=time.time)
 
@@ -74,7 +75,7 @@ def status_service(settings: Settings, keys: KeyStore, *, ttl: int = DEFAULT_TTL
 
     store = SqlStatusStore(store_for(settings.log_db))
     lists = StatusLists(store, settings.public_url, secrets.token_bytes)
-    return StatusService(lists, issuer_key_lookup(keys), ttl)
+    return StatusService(lists, status_signer_lookup(keys, settings.data_dir), ttl)
 
 
 def _responses() -> dict[int | str, dict[str, Any]]:

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 import dojang.errors
 from dojang.api import PROBLEM_TYPE, create_app
 from dojang.core.log import TileKey, TreeHead
-from dojang.errors import DojangError, FieldProblem, SchemaError, VerificationError
+from dojang.errors import AnchorRejectedError, DojangError, FieldProblem, SchemaError, VerificationError
 
 ERRORS = sorted(
     (c for _, c in inspect.getmembers(dojang.errors, inspect.isclass) if issubclass(c, DojangError)),
@@ -24,6 +24,8 @@ ERRORS = sorted(
 def _error(kind: type[DojangError]) -> DojangError:
     if issubclass(kind, SchemaError):
         return kind("claims do not fit", [FieldProblem("name", "missing")])
+    if issubclass(kind, AnchorRejectedError):
+        return kind("tree size must grow")  # its hint is its own
     return kind("the store said no", hint="try again")
 
 

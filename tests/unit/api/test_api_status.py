@@ -24,11 +24,6 @@ URI = "http://dojang.test/statuslists/seoul-1"
 T0 = 1_780_000_000
 
 
-class _Log:
-    def record(self, entries: object) -> list[int]:
-        return [1]
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[SqlStatusStore]:
     opened = open_status_store(tmp_path / "log.db")
@@ -54,7 +49,6 @@ def app(tmp_path: Path, store: SqlStatusStore, key: SigningKey) -> object:
         StatusReason.COURT_ORDER,
         issuer=ISS,
         now=T0 + 100,
-        log=_Log(),
     )
     service = StatusService(lists, key_for=lambda iss: key, clock=lambda: T0 + 200)
     return create_app(new_log(tmp_path / "log.db").store, origin=None, status=service)

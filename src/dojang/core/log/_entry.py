@@ -13,7 +13,9 @@ Encoding (version 1, big-endian, no padding; :func:`parse_entry` refuses anythin
 
 An accreditation change (the operator's, see ``docs/trust.md``) names the agency by its issuer id (a
 public URI) and its subject by identifier only: the ``vct`` for grant and withdraw, the certificate's
-``x5t#S256`` fingerprint for certify and revoke. It carries its own version byte.
+``x5t#S256`` fingerprint for certify and revoke. The registration or removal of a receiving
+institution takes the same shape: the institution's id in place of the issuer id, and the subject
+``receiving-institution`` (no name, no contact). It carries its own version byte.
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ class AccreditationAction(IntEnum):
     WITHDRAW = 2  # accreditation for a vct ends at not_after
     REVOKE_CERTIFICATE = 3  # a document-signer certificate is untrustworthy from not_before
     CERTIFY = 4  # a document-signer certificate was issued, valid from not_before to not_after
+    REGISTER_INSTITUTION = 5  # a receiving institution (issuer id: its id) was registered at not_before
+    REMOVE_INSTITUTION = 6  # a receiving institution (issuer id: its id) was removed at not_before
 
 
 @dataclass(frozen=True, slots=True)

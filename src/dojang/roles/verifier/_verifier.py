@@ -8,7 +8,7 @@ from typing import Any
 
 from dojang.core.catalogue import Catalogue
 from dojang.core.crypto import VerifyKey, parse_jws
-from dojang.core.sdjwt import KbExpectation, Verified, verify
+from dojang.core.sdjwt import KbExpectation, Verified, parse, verify
 from dojang.errors import InputError, KindError, NotFoundError, SchemaError, VerificationError
 from dojang.roles.verifier._log import LogTrust, log_checks
 from dojang.roles.verifier._status import StatusCheck
@@ -47,12 +47,19 @@ class Verifier:
     ) -> Verdict:
         """Every check in order; the first failure ends the run and is the verdict's failed line.
 
-        Unreadable input raises InputError (CLI exit 2). With ``audience`` a key binding JWT for that
+        ``text`` is the compact form or the JWS JSON serialization. Unreadable input raises
+        InputError (CLI exit 2). With ``audience`` a key binding JWT for that
         audience (and ``nonce``, when given) is required. With a trusted ``log``, ``proof`` (a
         ``.tlog-proof`` file's bytes) must prove the credential's issuance: three more lines.
         With a ``status`` check the credential's status list entry must be VALID — now, or with
-        ``status_at`` at that time (was it valid at T?) — as the last line.
+        ``status_at`` at that time (was it valid at T?) — on a line after ``kind`` and before the log
+        lines, its list signed by the credential's own agency (through the same x5c chain when the
+        credential came with one).
         """
+        if text.lstrip()[:1] == "{":
+            # The JWS JSON serialization (RFC 9901 §8): its compact form is what every check reads,
+            # and what a KB-JWT's sd_hash covers (§8.1); unprotected extras are not verified anyway.
+            text = parse(text).serialize()
         lines: list[Check] = []
         used: list[TrustedKey] = []
         x5c: list[X5cUse] = []
@@ -85,12 +92,14 @@ class Verifier:
             else:
                 lines.append(Check("issuer", True, TrustList.check_use(used[-1], result.payload)))
             lines.append(self._check_kind(result))
-            if self.log is not None:
-                log_checks(self.log, text, result.payload, proof, lines)
             if self.status is not None and (
-                line := self.status.line(self.trust, result.payload, now=now, at=status_at)
+                line := self.status.line(
+                    self.trust, result.payload, now=now, at=status_at, pki=self.pki, certified=bool(x5c)
+                )
             ):
                 lines.append(line)
+            if self.log is not None:
+                log_checks(self.log, text, result.payload, proof, lines)
         except VerificationError as exc:
             lines.append(Check(exc.check, False, exc.message))
             return Verdict(tuple(lines))
