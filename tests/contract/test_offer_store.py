@@ -136,7 +136,7 @@ def test_a_deferred_offer_is_approved_and_then_issued(store: SqlOid4vciStore) ->
     offer = replace(_granted(_offer(1, deferred=True)), version=1)
     store.add_offer(offer)
     pending = replace(offer, state="pending", transaction_hash=_hash("tx", 1), holder_jwks="[]")
-    assert store.consume(pending, version=1, nonce_hashes=[], now=NOW)
+    assert store.consume(pending, version=1, nonces=[], now=NOW)
     assert store.save_offer(replace(pending, ready=True), version=2)
     ready = store.offer(id="offer-1")
     assert ready is not None
@@ -145,88 +145,68 @@ def test_a_deferred_offer_is_approved_and_then_issued(store: SqlOid4vciStore) ->
     assert store.counts() == {"nonces": 0, "offers_issued": 1}
 
 
-# -- nonces ----------------------------------------------------------------------------------------
+# -- used nonces ------------------------------------------------------------------------------------
 
 
-def test_a_nonce_is_known_until_it_is_used(store: SqlOid4vciStore) -> None:
-    store.add_nonce(_hash("nonce", 1), NOW + 300)
-    assert store.nonce_expires(_hash("nonce", 1)) == NOW + 300
-    assert store.nonce_expires(_hash("nonce", 2)) is None
-    with pytest.raises(DUPLICATE):
-        store.add_nonce(_hash("nonce", 1), NOW + 600)
-    assert store.nonce_expires(_hash("nonce", 1)) == NOW + 300
+def _used(n: int, expires: int = NOW + 300) -> tuple[bytes, int]:
+    return _hash("nonce", n), expires
 
 
-def test_long_expired_nonces_are_pruned_when_one_is_added(store: SqlOid4vciStore) -> None:
-    store.add_nonce(_hash("nonce", 1), NOW)
-    store.add_nonce(_hash("nonce", 2), NOW + 86_400)  # the first expired exactly a day before: kept
-    assert store.nonce_expires(_hash("nonce", 1)) == NOW
-    store.add_nonce(_hash("nonce", 3), NOW + 86_401)
-    assert store.nonce_expires(_hash("nonce", 1)) is None
-    assert store.counts()["nonces"] == 2
-
-
-def test_consume_uses_the_nonces_and_moves_the_offer_on_together(store: SqlOid4vciStore) -> None:
+def test_consume_records_the_nonces_and_moves_the_offer_on_together(store: SqlOid4vciStore) -> None:
     offer = _granted(_offer(1))
     store.add_offer(offer)
-    nonces = [_hash("nonce", 1), _hash("nonce", 2)]
-    for nonce in [*nonces, _hash("nonce", 3)]:
-        store.add_nonce(nonce, NOW + 300)
-    assert store.consume(replace(offer, state="issued"), version=1, nonce_hashes=nonces, now=NOW)
+    assert store.consume(replace(offer, state="issued"), version=1, nonces=[_used(1), _used(2)], now=NOW)
     assert store.offer(id="offer-1") == replace(offer, state="issued", version=2)
-    assert [store.nonce_expires(n) for n in nonces] == [None, None]
-    assert store.counts() == {"nonces": 1, "offers_issued": 1}
+    assert store.counts() == {"nonces": 2, "offers_issued": 1}
 
 
 def test_a_nonce_is_used_once(store: SqlOid4vciStore) -> None:
     store.add_offer(_granted(_offer(1)))
     store.add_offer(_granted(_offer(2), 2))
-    store.add_nonce(_hash("nonce", 1), NOW + 300)
-    assert store.consume(
-        replace(_granted(_offer(1)), state="issued"), version=1, nonce_hashes=[_hash("nonce", 1)], now=NOW
-    )
+    assert store.consume(replace(_granted(_offer(1)), state="issued"), version=1, nonces=[_used(1)], now=NOW)
     again = replace(_granted(_offer(2), 2), state="issued")
-    assert not store.consume(again, version=1, nonce_hashes=[_hash("nonce", 1)], now=NOW)
+    assert not store.consume(again, version=1, nonces=[_used(1)], now=NOW + 299)
     assert store.offer(id="offer-2") == _granted(_offer(2), 2)
 
 
-def test_an_expired_nonce_is_refused_by_the_clock_given(store: SqlOid4vciStore) -> None:
-    offer = _granted(_offer(1))
-    store.add_offer(offer)
-    store.add_nonce(_hash("nonce", 1), NOW + 300)
-    done = replace(offer, state="issued")
-    assert not store.consume(done, version=1, nonce_hashes=[_hash("nonce", 1)], now=NOW + 300)
-    assert store.nonce_expires(_hash("nonce", 1)) == NOW + 300  # refused whole: nothing deleted
-    assert store.offer(id="offer-1") == offer
-    assert store.consume(done, version=1, nonce_hashes=[_hash("nonce", 1)], now=NOW + 299)
+def test_used_nonces_are_forgotten_once_expired(store: SqlOid4vciStore) -> None:
+    for n in range(1, 4):
+        store.add_offer(_granted(_offer(n), n))
+    done = [replace(_granted(_offer(n), n), state="issued") for n in range(1, 4)]
+    assert store.consume(done[0], version=1, nonces=[_used(1, NOW + 10), _used(2, NOW + 300)], now=NOW)
+    # At NOW + 10 the first has expired (the issuer refuses it by its own expiry): its record goes.
+    assert store.consume(done[1], version=1, nonces=[_used(3)], now=NOW + 10)
+    assert store.counts()["nonces"] == 2
+    assert not store.consume(done[2], version=1, nonces=[_used(2)], now=NOW + 10)  # still remembered
 
 
 def test_a_refused_consume_changes_nothing(store: SqlOid4vciStore) -> None:
     offer = _granted(_offer(1))
     store.add_offer(offer)
-    store.add_nonce(_hash("nonce", 1), NOW + 300)
-    store.add_nonce(_hash("nonce", 2), NOW + 300)
+    other = _granted(_offer(2), 2)
+    store.add_offer(other)
+    assert store.consume(replace(other, state="issued"), version=1, nonces=[_used(1)], now=NOW)
     before = store.counts()
     done = replace(offer, state="issued")
-    # One nonce unknown: the known one stays.
-    assert not store.consume(done, version=1, nonce_hashes=[_hash("nonce", 1), _hash("nonce", 9)], now=NOW)
-    # The offer moved on meanwhile: the nonces stay.
-    assert not store.consume(done, version=2, nonce_hashes=[_hash("nonce", 1), _hash("nonce", 2)], now=NOW)
+    # One nonce was used before: the fresh one is not recorded either.
+    assert not store.consume(done, version=1, nonces=[_used(2), _used(1)], now=NOW)
+    # The offer moved on meanwhile: the nonces are not recorded.
+    assert not store.consume(done, version=2, nonces=[_used(2), _used(3)], now=NOW)
     assert store.counts() == before
     assert store.offer(id="offer-1") == offer
-    assert store.nonce_expires(_hash("nonce", 1)) == NOW + 300
+    assert store.consume(done, version=1, nonces=[_used(2), _used(3)], now=NOW)
 
 
 def test_offers_live_beside_the_log_and_survive_reopening(location: tuple[str, str]) -> None:
     with open_oid4vci_store(location[0], schema=location[1]) as first:
-        first.add_offer(_offer(1, deferred=True))
-        first.add_nonce(_hash("nonce", 1), NOW + 300)
+        first.add_offer(_granted(_offer(1, deferred=True)))
+        assert first.consume(_granted(_offer(1, deferred=True)), version=1, nonces=[_used(1)], now=NOW)
     log = open_store(location[0], schema=location[1])
     assert log.head().size == 0  # one database, one migration history, every port
     log.close()
     with open_oid4vci_store(location[0], schema=location[1]) as again:
-        assert again.offer(id="offer-1") == _offer(1, deferred=True)
-        assert again.nonce_expires(_hash("nonce", 1)) == NOW + 300
+        assert again.offer(id="offer-1") == replace(_granted(_offer(1, deferred=True)), version=2)
+        assert again.counts()["nonces"] == 1
 
 
 # -- concurrent requests ---------------------------------------------------------------------------
@@ -264,12 +244,11 @@ def test_one_nonce_spent_at_once_by_many_requests_is_spent_once(
 ) -> None:
     for n in range(5):
         store.add_offer(_granted(_offer(n), n))
-    store.add_nonce(_hash("nonce", 1), NOW + 300)
 
     def spend(worker: SqlOid4vciStore, n: int) -> bool:
         done = replace(_granted(_offer(n), n), state="issued")
-        return worker.consume(done, version=1, nonce_hashes=[_hash("nonce", 1)], now=NOW)
+        return worker.consume(done, version=1, nonces=[_used(1)], now=NOW)
 
     wins = _race(location, 5, spend)
     assert wins.count(True) == 1
-    assert store.counts() == {"nonces": 0, "offers_issued": 1, "offers_token": 4}
+    assert store.counts() == {"nonces": 1, "offers_issued": 1, "offers_token": 4}

@@ -1,11 +1,12 @@
-"""OpenID4VCI 1.0 over real HTTP against ``dojang serve``: every kind, a batch, and the refusal matrix.
+"""OpenID4VCI 1.0 over real HTTP against ``dojang serve``: every kind, a batch, deferred issuance (per
+kind from the catalogue, or per offer), and the refusal matrix.
 
 The server runs as a subprocess on 127.0.0.1 (a free port, bounded waits, stopped at the end) over a
 data directory where the operator certified and accredited one agency for every catalogue kind.
 Offers are made with the library (``create_offer``), redeemed by the reference wallet's library and
 by its CLI. Each refusal is checked for the spec's error code and status, and for changing nothing
-stored: offers per state, c_nonces, pending log entries and status-list entries are counted
-before and after.
+stored: offers per state, used c_nonces, log entries and status-list entries are counted before
+and after.
 """
 
 from __future__ import annotations
@@ -31,18 +32,18 @@ from conftest import Invoke, clean_env
 
 from dojang.adapters.registry import SyntheticRegistry
 from dojang.adapters.settings import Settings
-from dojang.adapters.storage import open_oid4vci_store
+from dojang.adapters.storage import open_oid4vci_store, open_store
 from dojang.adapters.trust_files import read_trust
 from dojang.adapters.trust_list_files import read_pki
 from dojang.adapters.wallet_files import HttpTransport
 from dojang.cli._context import State, open_state
-from dojang.cli._offer import REGISTRY_SEED, REGISTRY_SIZE, create_offer
+from dojang.cli._offer import REGISTRY_SEED, REGISTRY_SIZE, approve_offer, create_offer
 from dojang.cli._operator import accredit_agency, add_agency, init_operator
 from dojang.core.crypto import SigningKey, generate_key, jwk_thumbprint, parse_jws, sign_jws
 from dojang.core.sdjwt import parse
 from dojang.roles.issuer import PRE_AUTHORIZED_GRANT
 from dojang.roles.verifier import Verifier
-from dojang.roles.wallet import Received, receive
+from dojang.roles.wallet import PendingIssuance, Received, poll_deferred, receive
 
 DOJANG = Path(sys.executable).with_name("dojang")
 AGENCY = "https://jongno.gov.example/agencies/jongno"
@@ -61,12 +62,13 @@ class Platform:
 
     def counts(self) -> dict[str, int]:
         with contextlib.closing(sqlite3.connect(self.data / "log.db")) as db:
-            pending = db.execute("SELECT count(*) FROM pending").fetchone()[0]
-            leaves = db.execute("SELECT count(*) FROM leaves").fetchone()[0]
             status = db.execute("SELECT count(*) FROM status_credentials").fetchone()[0]
+        with open_store(self.data / "log.db") as log:
+            # Through the port: the log's own tables are the storage adapter's business.
+            entries = len(log.pending(1_000_000)) + log.head().size
         with open_oid4vci_store(self.data / "log.db") as store:
             offers = store.counts()
-        return {**offers, "log": int(pending) + int(leaves), "status": int(status)}
+        return {**offers, "log": entries, "status": int(status)}
 
 
 def _free_port() -> int:
@@ -159,6 +161,8 @@ def test_metadata_lists_every_kind_with_ko_en_display(platform: Platform) -> Non
         assert config["proof_types_supported"] == {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}}
         display = {d["locale"]: d["name"] for d in config["credential_metadata"]["display"]}
         assert display == {"ko": kind.title("ko"), "en": kind.title("en")}
+        described = [d.get("description", "") for d in config["credential_metadata"]["display"]]
+        assert all("deferred" in d or "지연" in d for d in described) == kind.deferred
         assert all(
             {d["locale"] for d in c["display"]} == {"ko", "en"}
             for c in config["credential_metadata"]["claims"]
@@ -171,14 +175,32 @@ def test_metadata_lists_every_kind_with_ko_en_display(platform: Platform) -> Non
 # -- the full flow --------------------------------------------------------------------------------
 
 
-def _redeem(platform: Platform, link: str, pin: str | None, copies: int = 1) -> Received:
+def _start(link: str, pin: str | None, copies: int = 1) -> Received | PendingIssuance:
     transport = HttpTransport()
     try:
-        result = receive(
+        return receive(
             link, pin, transport=transport, new_key=_key, now=lambda: int(time.time()), copies=copies
         )
     finally:
         transport.close()
+
+
+def _poll(pending: PendingIssuance) -> Received | PendingIssuance:
+    transport = HttpTransport()
+    try:
+        return poll_deferred(pending, transport)
+    finally:
+        transport.close()
+
+
+def _redeem(platform: Platform, link: str, pin: str | None, copies: int = 1, offer_id: str = "") -> Received:
+    """Redeem an offer; a deferred one is approved by the back office first, then fetched."""
+    result = _start(link, pin, copies)
+    if isinstance(result, PendingIssuance):
+        assert offer_id, "the offer was deferred"
+        assert isinstance(_poll(result), PendingIssuance)  # not approved yet
+        approve_offer(platform.state, offer_id)
+        result = _poll(result)
     assert isinstance(result, Received)
     return result
 
@@ -196,7 +218,8 @@ def test_every_kind_offer_token_nonce_credential_verify(platform: Platform, by_r
         assert made.pin is not None
         assert made.pin.isdigit()
         assert len(made.pin) == 6
-        received = _redeem(platform, made.link, made.pin)
+        assert made.deferred == kind.deferred
+        received = _redeem(platform, made.link, made.pin, offer_id=made.id)
         ((sd_jwt, key),) = received.credentials
         verdict = verifier.verify(sd_jwt, now=int(time.time()))
         assert verdict.valid, verdict.to_json()
@@ -340,10 +363,11 @@ def test_credential_refusals_change_nothing(platform: Platform, granted: tuple[s
         return {"credential_configuration_id": config, "proofs": {"jwt": proofs}}
 
     with open_oid4vci_store(platform.data / "log.db") as store:
-        expired = "expired-" + secrets.token_hex(8)
-        from dojang.roles.issuer._oid4vci import _digest
+        from dojang.cli._offer import _issuer
 
-        store.add_nonce(_digest(b"nonce", expired.encode()), int(time.time()) - 1)
+        # Made by this issuer (the server's nonce key), but it expired 5 minutes ago.
+        expired = _issuer(platform.state, store).nonce(int(time.time()) - 600)
+    forged = expired[:-2] + ("AA" if not expired.endswith("AA") else "BA")
     before = platform.counts()
     post = platform.http.post
     nonce = _nonce  # each case gets a fresh c_nonce unless it is about the nonce
@@ -370,6 +394,7 @@ def test_credential_refusals_change_nothing(platform: Platform, granted: tuple[s
         ("no nonce", asked([_proof(key, aud=url, nonce=None)]), 400, "invalid_proof"),
         ("unknown nonce", asked([_proof(key, aud=url, nonce="made-up")]), 400, "invalid_nonce"),
         ("expired nonce", asked([_proof(key, aud=url, nonce=expired)]), 400, "invalid_nonce"),
+        ("forged nonce", asked([_proof(key, aud=url, nonce=forged)]), 400, "invalid_nonce"),
         ("same key twice", asked([_proof(key, aud=url, nonce=nonce(platform))] * 2), 400, bad_proof),
     ]  # fmt: skip
     for name, response, status, error in cases:
@@ -377,28 +402,35 @@ def test_credential_refusals_change_nothing(platform: Platform, granted: tuple[s
         assert response.json()["error"] == error, name
         if status == 401:
             assert response.headers["www-authenticate"].startswith("Bearer"), name
-    after = platform.counts()
-    # Only the nonces handed out for the cases were added; offers, log and status lists are unchanged.
-    assert {k: v for k, v in after.items() if k != "nonces"} == {
-        k: v for k, v in before.items() if k != "nonces"
-    }
+    # Nothing was stored: c_nonces are recorded only once used, and no case used one.
+    assert platform.counts() == before
     # The token still works, once.
-    ok = platform.http.post(
-        "/credential", json=request([_proof(key, aud=url, nonce=_nonce(platform))]), headers=auth
-    )
+    spent = _nonce(platform)
+    ok = platform.http.post("/credential", json=request([_proof(key, aud=url, nonce=spent)]), headers=auth)
     assert ok.status_code == 200, ok.text
+    # Its c_nonce is spent: another wallet's request with it is refused and changes nothing.
+    made = platform.offer(kind)
+    other_auth = {
+        "Authorization": f"Bearer {_token(platform, _code(made.link), made.pin).json()['access_token']}"
+    }
+    before = platform.counts()
+    replayed = post("/credential", json=request([_proof(other, aud=url, nonce=spent)]), headers=other_auth)
+    _refused(replayed, 400, "invalid_nonce")
+    assert platform.counts() == before
     reused = platform.http.post(
         "/credential", json=request([_proof(key, aud=url, nonce=_nonce(platform))]), headers=auth
     )
     _refused(reused, 401, "invalid_token")
 
 
-def test_deferred_issuance(platform: Platform) -> None:
-    made = platform.offer("real-estate-register-extract", _owner()[0], deferred=True)
+def test_deferred_issuance_chosen_per_offer(platform: Platform) -> None:
+    # An immediate kind, deferred by the offer (the per-offer choice overrides the catalogue's).
+    made = platform.offer("resident-register-abstract", deferred=True)
+    assert made.deferred
     token = _token(platform, _code(made.link), made.pin).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     key = _key()
-    body = {"credential_configuration_id": "real-estate-register-extract",
+    body = {"credential_configuration_id": "resident-register-abstract",
             "proofs": {"jwt": [_proof(key, aud=platform.url, nonce=_nonce(platform))]}}  # fmt: skip
     pending = platform.http.post("/credential", json=body, headers=auth)
     assert pending.status_code == 202, pending.text
@@ -411,13 +443,15 @@ def test_deferred_issuance(platform: Platform) -> None:
         400,
         "invalid_transaction_id",
     )
-    from dojang.cli._offer import approve_offer
-
+    before = platform.counts()
     approve_offer(platform.state, made.id)
     done = platform.http.post("/deferred-credential", json={"transaction_id": transaction}, headers=auth)
     assert done.status_code == 200, done.text
     (item,) = done.json()["credentials"]
     assert _trusted(platform).verify(item["credential"], now=int(time.time())).valid
+    # Signed only once approved: one status index and one log entry, at the deferred request.
+    after = platform.counts()
+    assert (after["status"], after["log"]) == (before["status"] + 1, before["log"] + 1)
     _refused(
         platform.http.post("/deferred-credential", json={"transaction_id": transaction}, headers=auth),
         400,
@@ -434,3 +468,48 @@ def test_offer_refused_for_unknown_citizen_or_agency(platform: Platform) -> None
     with pytest.raises((ForbiddenError, NotFoundError)):
         create_offer(platform.state, "resident-register-copy", "C0001", agency="https://unknown.example")
     assert platform.counts() == before
+
+
+def test_kind_marked_deferred_waits_for_the_back_office(
+    platform: Platform, invoke: Invoke, tmp_path: Path
+) -> None:
+    """The register extract is ``"issuance": "deferred"`` in the catalogue: its offers wait by default."""
+    citizen, prop = _owner()
+    made = platform.offer("real-estate-register-extract", citizen, property_id=prop)
+    assert made.deferred
+    before = platform.counts()
+    pending = _start(made.link, made.pin)
+    assert isinstance(pending, PendingIssuance)
+    assert pending.interval > 0
+    assert isinstance(_poll(pending), PendingIssuance)
+    # Nothing is signed before approval: no status index, no log entry.
+    middle = platform.counts()
+    assert (middle["status"], middle["log"]) == (before["status"], before["log"])
+    assert middle["offers_pending"] == before.get("offers_pending", 0) + 1
+    run = invoke("agency", "approve", made.id, "--data-dir", str(platform.data))
+    assert run.code == 0, run.stderr
+    received = _poll(pending)
+    assert isinstance(received, Received)
+    ((sd_jwt, _),) = received.credentials
+    verdict = _trusted(platform).verify(sd_jwt, now=int(time.time()))
+    assert verdict.valid, verdict.to_json()
+    assert verdict.vct == platform.state.catalogue.get("real-estate-register-extract").vct
+    # The per-offer choice still overrides the kind's: an immediate extract.
+    now = platform.offer("real-estate-register-extract", citizen, property_id=prop, deferred=False)
+    assert not now.deferred
+    assert isinstance(_start(now.link, now.pin), Received)
+
+
+def test_cli_offer_follows_the_kind_unless_told(platform: Platform, invoke: Invoke) -> None:
+    citizen, prop = _owner()
+    base = ("agency", "offer", "--kind", "real-estate-register-extract", "--citizen", citizen,
+            "--property", prop, "--agency", AGENCY, "--data-dir", str(platform.data),
+            "--public-url", platform.url, "--json")  # fmt: skip
+    by_kind = invoke(*base)
+    assert by_kind.code == 0, by_kind.stderr
+    assert json.loads(by_kind.stdout)["deferred"] is True
+    told = invoke(*base, "--immediate")
+    assert told.code == 0, told.stderr
+    offer = json.loads(told.stdout)
+    assert offer["deferred"] is False
+    assert isinstance(_start(offer["link"], offer["pin"]), Received)

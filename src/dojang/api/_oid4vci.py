@@ -9,6 +9,8 @@ run its blocking store calls in the thread pool.
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dojang.core.encoding import loads_strict
@@ -78,19 +80,25 @@ def oid4vci_router(service: Oid4vciService) -> APIRouter:
     router = APIRouter(tags=_TAGS)
     issuer = service.issuer
 
+    @functools.cache
+    def _metadata_body() -> bytes:
+        # Fixed for the life of the service, and the largest answer of a flow: encoded once.
+        return json.dumps(issuer.metadata(), ensure_ascii=False, separators=(",", ":")).encode()
+
     @router.get(
         "/.well-known/openid-credential-issuer",
         summary="Credential Issuer Metadata (OpenID4VCI 1.0 §12.2)",
         description="One `dc+sd-jwt` credential configuration per catalogue kind, with ko/en display.",
+        responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
     )
-    def credential_issuer_metadata() -> dict[str, Any]:
-        return issuer.metadata()
+    async def credential_issuer_metadata() -> Response:
+        return Response(_metadata_body(), media_type="application/json")
 
     @router.get(
         "/.well-known/oauth-authorization-server",
         summary="Authorization Server Metadata (RFC 8414), pre-authorized code grant only",
     )
-    def authorization_server_metadata() -> dict[str, Any]:
+    async def authorization_server_metadata() -> dict[str, Any]:
         return issuer.authorization_server_metadata()
 
     @router.get(

@@ -68,8 +68,10 @@ REFERENCE_OF: dict[str, str] = {
 }
 ROWS = tuple(BASELINES)
 #: Every row ``--only`` accepts: the credential rows, then the log rows (measured on one core only:
-#: the log has one sequencer), the audit and the computed anchoring row.
-ALL_ROWS = (*ROWS, *LOG_ROWS, "log_audit", "anchor_tx_per_million_issuances", "bulk_issue")
+#: the log has one sequencer), the audit, the computed anchoring row, the bulk job and the OpenID4VCI flows.
+#: (The flow rows live in ``_bench_oid4vci``, imported when measured: ``python -m`` runs that module.)
+FLOW_ROWS = ("oid4vci_flow", "oid4vci_flow_pg")
+ALL_ROWS = (*ROWS, *LOG_ROWS, "log_audit", "anchor_tx_per_million_issuances", "bulk_issue", *FLOW_ROWS)
 
 KIND_ID = "resident-register-copy"
 HOUSEHOLD_SIZE = 4
@@ -397,7 +399,12 @@ def run_bench(
     chosen = [name for name in ALL_ROWS if not only or name in only]
     if "anchor_tx_per_million_issuances" in chosen and "sdjwt_issue" not in chosen:
         chosen.insert(0, "sdjwt_issue")  # the anchoring row is computed from the issuance rate
-    names = [name for name in chosen if reference_available() or not name.startswith("ref_")]
+    # The flow rows start a server each (and one needs PostgreSQL): measured when asked for by name.
+    names = [
+        name
+        for name in chosen
+        if (reference_available() or not name.startswith("ref_")) and (only or name not in FLOW_ROWS)
+    ]
     params = LogParams(proof_log=proof_log, audit_entries=audit_entries, seconds=seconds)
     rows: list[dict[str, Any]] = []
     logs = [name for name in names if name in LOG_ROWS]
@@ -419,7 +426,18 @@ def run_bench(
         # One job through the agency's bulk path, persisted and logged; sized to about ``seconds``.
         progress("measuring bulk_issue: one bulk job through the agency's worker")
         rows.append(bulk_row(max(200, min(10_000, int(seconds * 2_500)))))
+    rows += _flow_rows(names, cores, seconds, progress)
     return _with_ratios(rows)
+
+
+def _flow_rows(
+    names: Sequence[str], cores: list[int], seconds: float, progress: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    if not any(name in FLOW_ROWS for name in names):
+        return []
+    from dojang.cli._bench_oid4vci import flow_rows  # noqa: PLC0415 - see FLOW_ROWS
+
+    return flow_rows(names, cores, seconds, progress)
 
 
 def machine() -> dict[str, Any]:
@@ -469,7 +487,7 @@ def table(rows: Iterable[dict[str, Any]]) -> list[str]:
         "scaling: ÷ the same row on 1 core",
         "other load: share of the machine's CPU used by other processes during the row (lowers the rates)",
     ]
-    lines += [note for row in rows if (note := _log_note(row))]
+    lines += [note for row in rows if (note := _log_note(row) or _flow_note(row))]
     return lines
 
 
@@ -503,6 +521,14 @@ def _log_note(row: dict[str, Any]) -> str:
             f" at {row['issue_rate']:,.0f} issuances/s)"
         )
     return ""
+
+
+def _flow_note(row: dict[str, Any]) -> str:
+    if row["name"] not in FLOW_ROWS:
+        return ""
+    from dojang.cli._bench_oid4vci import flow_note  # noqa: PLC0415 - see FLOW_ROWS
+
+    return flow_note(row)
 
 
 def _default_cores() -> list[int]:

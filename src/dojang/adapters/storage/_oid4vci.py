@@ -1,9 +1,10 @@
-"""The ``Oid4vciStore`` port on both SQL backends (migration 5): credential offers and c_nonces.
+"""The ``Oid4vciStore`` port on both SQL backends (migration 5): credential offers and used c_nonces.
 
 Like the status store it borrows a log store's connection (same database, same lock), one
 transaction per call, so that every API worker sees every offer. Each offer update is a
-compare-and-set on ``version``; :meth:`SqlOid4vciStore.consume` deletes the proof nonces and moves
-the offer on in one transaction, or changes nothing.
+compare-and-set on ``version``; :meth:`SqlOid4vciStore.consume` records the proofs' nonces as used
+(``oid4vci_nonces``, keyed by digest, kept until they expire) and moves the offer on in one
+transaction, or changes nothing.
 """
 
 from __future__ import annotations
@@ -100,28 +101,20 @@ class SqlOid4vciStore:
         )
         return bool(cursor.rowcount == 1)
 
-    def add_nonce(self, nonce_hash: bytes, expires: int) -> None:
-        with self._db._write() as conn:
-            conn.execute(self._q("DELETE FROM oid4vci_nonces WHERE expires < ?"), (expires - 86_400,))
-            conn.execute(
-                self._q("INSERT INTO oid4vci_nonces (hash, expires) VALUES (?, ?)"), (nonce_hash, expires)
-            )
-
-    def nonce_expires(self, nonce_hash: bytes) -> int | None:
-        with self._db._read() as conn:
-            row = conn.execute(
-                self._q("SELECT expires FROM oid4vci_nonces WHERE hash = ?"), (nonce_hash,)
-            ).fetchone()
-        return None if row is None else int(row[0])
-
-    def consume(self, offer: StoredOffer, *, version: int, nonce_hashes: Sequence[bytes], now: int) -> bool:
+    def consume(
+        self, offer: StoredOffer, *, version: int, nonces: Sequence[tuple[bytes, int]], now: int
+    ) -> bool:
         try:
             with self._db._write() as conn:
-                for digest in nonce_hashes:
-                    gone = conn.execute(
-                        self._q("DELETE FROM oid4vci_nonces WHERE hash = ? AND expires > ?"), (digest, now)
+                conn.execute(self._q("DELETE FROM oid4vci_nonces WHERE expires <= ?"), (now,))
+                for digest, expires in nonces:
+                    fresh = conn.execute(
+                        self._q(
+                            "INSERT INTO oid4vci_nonces (hash, expires) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                        ),
+                        (digest, expires),
                     )
-                    if gone.rowcount != 1:
+                    if fresh.rowcount != 1:
                         raise _RollbackError
                 if not self._save(conn, offer, version):
                     raise _RollbackError
@@ -130,7 +123,7 @@ class SqlOid4vciStore:
         return True
 
     def counts(self) -> dict[str, int]:
-        """Rows per table and offers per state: what tests compare before and after a refusal."""
+        """Used nonces and offers per state: what tests compare before and after a refusal."""
         with self._db._read() as conn:
             nonces = conn.execute("SELECT count(*) FROM oid4vci_nonces").fetchone()
             states = conn.execute("SELECT state, count(*) FROM oid4vci_offers GROUP BY state").fetchall()

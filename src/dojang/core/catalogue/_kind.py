@@ -13,9 +13,13 @@ from dojang.core.catalogue._paths import ClaimPath, format_path, generic, parse_
 from dojang.core.catalogue._problems import problems_from
 from dojang.errors import NotFoundError, SchemaError
 
-__all__ = ["DocumentKind", "Lang"]
+__all__ = ["ISSUANCE_MODES", "DocumentKind", "Issuance", "Lang"]
 
 Lang = Literal["ko", "en"]
+#: ``immediate``: the credential is signed when the wallet asks. ``deferred``: the agency's back office
+#: approves each one first (OpenID4VCI deferred issuance), e.g. a register with applications pending.
+Issuance = Literal["immediate", "deferred"]
+ISSUANCE_MODES: tuple[Issuance, ...] = ("immediate", "deferred")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class DocumentKind:
     disclosure: Mapping[ClaimPath, Disclosure]
     derived: tuple[DerivedClaim, ...] = ()
     notes: str = ""
+    issuance: Issuance = "immediate"
     source: str = field(default="", compare=False)
     _compiled: Compiled = field(init=False, repr=False, compare=False)
 
@@ -68,6 +73,11 @@ class DocumentKind:
                 claims[rule.claim] = value
         self.validate(claims)
         return claims
+
+    @property
+    def deferred(self) -> bool:
+        """Whether offers of this kind wait for the back office's approval by default."""
+        return self.issuance == "deferred"
 
     def selective_paths(self) -> tuple[ClaimPath, ...]:
         """Claims the holder chooses to disclose, each its own disclosure, e.g. ``("members", None)``."""

@@ -11,7 +11,7 @@ from jsonschema.exceptions import SchemaError as JsonSchemaError
 
 from dojang.core.catalogue._compile import Disclosure
 from dojang.core.catalogue._derive import DerivedClaim
-from dojang.core.catalogue._kind import DocumentKind, Lang
+from dojang.core.catalogue._kind import ISSUANCE_MODES, DocumentKind, Issuance, Lang
 from dojang.core.catalogue._paths import ClaimPath, format_path, lookup, parse_path, schema_paths
 from dojang.core.catalogue._schema_rules import schema_problems
 from dojang.errors import ConfigError
@@ -21,7 +21,7 @@ __all__ = ["parse_kind"]
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _VERSION = re.compile(r"([0-9]+)\.[0-9]+")
 _REQUIRED_KEYS = ("id", "vct", "version", "validity_days", "labels", "disclosure", "schema")
-_KNOWN_KEYS = frozenset((*_REQUIRED_KEYS, "derived", "notes"))
+_KNOWN_KEYS = frozenset((*_REQUIRED_KEYS, "derived", "notes", "issuance"))
 _POLICIES = ("always", "selective", "never")
 _DERIVED_KEYS = frozenset(("claim", "rule", "from", "years"))
 _LANGS: tuple[Lang, ...] = ("ko", "en")
@@ -63,6 +63,7 @@ def parse_kind(document: Mapping[str, Any], *, source: str) -> DocumentKind:
         disclosure=disclosure,
         derived=tuple(derived),
         notes=document.get("notes", ""),
+        issuance=cast("Issuance", document.get("issuance", "immediate")),
         source=source,
     )
 
@@ -87,6 +88,8 @@ def _identity_problems(doc: Mapping[str, Any]) -> list[str]:
         problems.append("'validity_days' must be a whole number of days from 1 to 3650")
     if not isinstance(doc.get("notes", ""), str):
         problems.append("'notes' must be a string")
+    if doc.get("issuance", "immediate") not in ISSUANCE_MODES:
+        problems.append("'issuance' must be 'immediate' (the default) or 'deferred' (back-office approval)")
     return problems
 
 

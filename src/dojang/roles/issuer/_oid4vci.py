@@ -6,27 +6,33 @@ text), with OAuth 2.0 (RFC 6749) token errors, RFC 6750 bearer errors and RFC 84
 The platform is one Credential Issuer (``issuer_url``, the public base URL) that also acts as its
 own Authorization Server; each offer names the agency whose key signs the credential (its ``iss``).
 One credential configuration per catalogue kind, identified by the kind's id (format ``dc+sd-jwt``).
+A kind whose catalogue entry says ``"issuance": "deferred"`` is offered deferred unless the offer
+says otherwise: the wallet gets a ``transaction_id`` and the credential once the back office approved.
 
 State lives behind the :class:`Oid4vciStore` port so that any worker can serve any step: an offer
 row moves ``offered`` → ``token`` → ``issued`` (or ``pending`` → ``issued`` when deferred), or to
-``burned`` after too many wrong PINs, each move a compare-and-set on the row's ``version``; c_nonces
-are single use. Codes, PINs, tokens, nonces and transaction ids are stored as SHA-256 digests only.
+``burned`` after too many wrong PINs, each move a compare-and-set on the row's ``version``. A c_nonce
+is stateless until used: its expiry and a random part under an HMAC of the issuer's nonce key, so the
+nonce endpoint writes nothing (no fsync per nonce, and no row for anyone who asks); using one records
+its digest until it expires, so each is single use. Codes, PINs, tokens, used nonces and transaction
+ids are stored as SHA-256 digests only.
 Every refusal raises :class:`OAuthError` (its ``error`` code is the spec's) before anything stored
 changes, except the wrong-PIN counter, which exists to change.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 from dojang.core.catalogue import Catalogue, DocumentKind
 from dojang.core.crypto import Rng, parse_jws, sha256, verify_jws, verify_key_from_jwk
-from dojang.core.encoding import b64url_encode, loads_strict
+from dojang.core.encoding import b64url_decode, b64url_encode, loads_strict
 from dojang.errors import DojangError, InputError, NotFoundError
 
 __all__ = [
@@ -51,6 +57,12 @@ PROOF_TYP = "openid4vci-proof+jwt"
 CREDENTIAL_FORMAT = "dc+sd-jwt"
 OFFER_SCHEME = "openid-credential-offer://"
 _ALGS = frozenset({"ES256"})
+_NONCE_RANDOM = 16  # bytes of randomness in a c_nonce
+_NONCE_MAC = 16  # bytes of its HMAC-SHA-256 kept
+_DEFERRED_NOTE = {
+    "ko": "발급기관 담당자가 확인한 뒤 발급됩니다 (지연 발급).",
+    "en": "Issued once the agency's back office has checked the request (deferred issuance).",
+}
 OfferState = Literal["offered", "token", "pending", "issued", "burned"]
 
 
@@ -117,12 +129,11 @@ class Oid4vciStore(Protocol):
         """Write ``offer`` (with ``version + 1``) if the stored row is still at ``version``."""
         ...
 
-    def add_nonce(self, nonce_hash: bytes, expires: int) -> None: ...
-
-    def nonce_expires(self, nonce_hash: bytes) -> int | None: ...
-
-    def consume(self, offer: StoredOffer, *, version: int, nonce_hashes: Sequence[bytes], now: int) -> bool:
-        """Delete the unexpired nonces and save ``offer`` at ``version``, all or nothing."""
+    def consume(
+        self, offer: StoredOffer, *, version: int, nonces: Sequence[tuple[bytes, int]], now: int
+    ) -> bool:
+        """Record the ``(digest, expires)`` nonces as used and save ``offer`` at ``version``, all or
+        nothing: False when one was used before or the offer moved on. Forgets nonces expired at ``now``."""
         ...
 
 
@@ -161,6 +172,8 @@ class CreatedOffer:
     pin: str | None
     document: Mapping[str, Any]
     offer_uri: str
+    #: Whether the credential waits for the back office's approval (``approve``).
+    deferred: bool = False
 
 
 def offer_link(document: Mapping[str, Any] | None = None, *, uri: str | None = None) -> str:
@@ -226,6 +239,8 @@ class Oid4vciIssuer:
     config: Oid4vciConfig
     mint: CredentialMinter
     rng: Rng
+    #: The HMAC key of c_nonces (asked for when first needed): the same in every worker, secret.
+    nonce_key: Callable[[], bytes] = field(repr=False)
 
     def _secret(self) -> str:
         return b64url_encode(self.rng(32))
@@ -234,6 +249,11 @@ class Oid4vciIssuer:
 
     def metadata(self) -> dict[str, Any]:
         """Credential Issuer Metadata (§12.2): one ``dc+sd-jwt`` configuration per catalogue kind."""
+        return self._metadata
+
+    @functools.cached_property
+    def _metadata(self) -> dict[str, Any]:
+        # Built once: it depends only on the configuration and the catalogue, both fixed.
         c = self.config
         return {
             "credential_issuer": c.issuer_url,
@@ -270,16 +290,18 @@ class Oid4vciIssuer:
         citizen: str,
         now: int,
         property_id: str | None = None,
-        deferred: bool = False,
+        deferred: bool | None = None,
         by_reference: bool = False,
         pin: bool = True,
     ) -> CreatedOffer:
         """Store a new offer of ``kind_id`` for ``citizen`` and return its link and one-time PIN.
 
-        The caller has checked that ``agency`` may issue the kind (accreditation) and that the
-        registry holds the citizen.
+        ``deferred`` (wait for :meth:`approve`) defaults to the kind's catalogue ``issuance``. The
+        caller has checked that ``agency`` may issue the kind (accreditation) and that the registry
+        holds the citizen.
         """
         kind = self.catalogue.get(kind_id)
+        deferred = kind.deferred if deferred is None else deferred
         offer_id, code = self._secret(), self._secret()
         tx_pin = "".join(str(b % 10) for b in self.rng(self.config.pin_length)) if pin else None
         grant: dict[str, Any] = {"pre-authorized_code": code}
@@ -313,7 +335,7 @@ class Oid4vciIssuer:
         )
         uri = self.config.url(f"/credential-offer/{offer_id}")
         link = offer_link(uri=uri) if by_reference else offer_link(document)
-        return CreatedOffer(offer_id, link, tx_pin, document, uri)
+        return CreatedOffer(offer_id, link, tx_pin, document, uri, deferred)
 
     def offer_document(self, offer_id: str, now: int) -> dict[str, Any]:
         """The offer behind a ``credential_offer_uri``, while it can still be redeemed."""
@@ -383,10 +405,26 @@ class Oid4vciIssuer:
     # -- nonce endpoint ----------------------------------------------------------------------------
 
     def nonce(self, now: int) -> str:
-        """A fresh single-use c_nonce, valid ``nonce_ttl`` seconds."""
-        value = self._secret()
-        self.store.add_nonce(_digest(b"nonce", value.encode()), now + self.config.nonce_ttl)
-        return value
+        """A fresh single-use c_nonce, valid ``nonce_ttl`` seconds; nothing is stored until it is used."""
+        body = (now + self.config.nonce_ttl).to_bytes(8, "big") + self.rng(_NONCE_RANDOM)
+        return b64url_encode(body + self._nonce_mac(body))
+
+    def _nonce_mac(self, body: bytes) -> bytes:
+        return hmac.digest(self.nonce_key(), b"dojang c_nonce\x00" + body, "sha256")[:_NONCE_MAC]
+
+    def _nonce(self, value: str, now: int) -> tuple[bytes, int]:
+        """The used-nonce record ``(digest, expires)`` of a c_nonce this issuer made that is still valid."""
+        try:
+            raw = b64url_decode(value)
+        except InputError:
+            raw = b""
+        body, mac = raw[: 8 + _NONCE_RANDOM], raw[8 + _NONCE_RANDOM :]
+        if len(raw) != 8 + _NONCE_RANDOM + _NONCE_MAC or not hmac.compare_digest(mac, self._nonce_mac(body)):
+            raise OAuthError("invalid_nonce", "the c_nonce is unknown: get one from the nonce endpoint")
+        expires = int.from_bytes(body[:8], "big")
+        if expires <= now:
+            raise OAuthError("invalid_nonce", "the c_nonce has expired: get a new one")
+        return _digest(b"nonce", value.encode()), expires
 
     # -- credential endpoints ----------------------------------------------------------------------
 
@@ -448,7 +486,7 @@ class Oid4vciIssuer:
         if identifier is not None and identifier != offer.kind:
             raise OAuthError("unknown_credential_identifier", "the access token grants no such identifier")
         chosen = config_id if config_id is not None else identifier
-        if not isinstance(chosen, str) or chosen not in {k.id for k in self.catalogue.kinds()}:
+        if not isinstance(chosen, str) or chosen not in self._metadata["credential_configurations_supported"]:
             raise OAuthError("unknown_credential_configuration", f"no credential configuration {chosen!r}")
         if chosen != offer.kind:
             raise OAuthError(
@@ -463,7 +501,7 @@ class Oid4vciIssuer:
             raise OAuthError("invalid_proof", f"send between 1 and {self.config.batch_size} proofs")
         return chosen, list(proofs["jwt"])
 
-    def _proof_keys(self, proofs: Sequence[Any], now: int) -> list[tuple[dict[str, Any], bytes]]:
+    def _proof_keys(self, proofs: Sequence[Any], now: int) -> list[tuple[dict[str, Any], tuple[bytes, int]]]:
         c = self.config
         checked = [
             check_proof(p, audience=c.issuer_url, now=now, max_age=c.proof_max_age, skew=c.skew)
@@ -472,21 +510,14 @@ class Oid4vciIssuer:
         thumbprints = {verify_key_from_jwk(jwk).kid for jwk, _ in checked}
         if len(thumbprints) != len(checked):
             raise OAuthError("invalid_proof", "each proof in a batch must use its own key")
-        result = []
-        for jwk, nonce in checked:
-            digest = _digest(b"nonce", nonce.encode())
-            expires = self.store.nonce_expires(digest)
-            if expires is None or expires <= now:
-                raise OAuthError("invalid_nonce", "the c_nonce is unknown, used or expired: get a new one")
-            result.append((jwk, digest))
-        return result
+        return [(jwk, self._nonce(nonce, now)) for jwk, nonce in checked]
 
     def _consume(
-        self, offer: StoredOffer, after: StoredOffer, jwks: Sequence[tuple[Any, bytes]], now: int
+        self, offer: StoredOffer, after: StoredOffer, jwks: Sequence[tuple[Any, tuple[bytes, int]]], now: int
     ) -> None:
-        nonces = sorted({digest for _, digest in jwks})
-        if not self.store.consume(after, version=offer.version, nonce_hashes=nonces, now=now):
-            raise OAuthError("invalid_nonce", "the c_nonce was used concurrently: get a new one")
+        nonces = sorted({nonce for _, nonce in jwks})
+        if not self.store.consume(after, version=offer.version, nonces=nonces, now=now):
+            raise OAuthError("invalid_nonce", "the c_nonce was used already: get a new one")
 
     def _mint_all(
         self, offer: StoredOffer, jwks: Sequence[Mapping[str, Any]], now: int
@@ -510,6 +541,14 @@ def configuration(kind: DocumentKind) -> dict[str, Any]:
         for path, labels in kind.labels.items()
         if path not in never and not any(path[: len(n)] == n for n in never)
     ]
+    display: list[dict[str, str]] = [
+        {"name": kind.title("ko"), "locale": "ko"},
+        {"name": kind.title("en"), "locale": "en"},
+    ]
+    if kind.deferred:
+        # No metadata parameter says "deferred"; the display's description tells the holder.
+        display[0]["description"] = _DEFERRED_NOTE["ko"]
+        display[1]["description"] = _DEFERRED_NOTE["en"]
     return {
         "format": CREDENTIAL_FORMAT,
         "vct": kind.vct,
@@ -517,13 +556,7 @@ def configuration(kind: DocumentKind) -> dict[str, Any]:
         "cryptographic_binding_methods_supported": ["jwk"],
         "credential_signing_alg_values_supported": sorted(_ALGS),
         "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": sorted(_ALGS)}},
-        "credential_metadata": {
-            "display": [
-                {"name": kind.title("ko"), "locale": "ko"},
-                {"name": kind.title("en"), "locale": "en"},
-            ],
-            "claims": claims,
-        },
+        "credential_metadata": {"display": display, "claims": claims},
     }
 
 
