@@ -12,6 +12,7 @@ from dojang.adapters.storage import open_store
 from dojang.adapters.trust_list_files import read_root
 from dojang.core.log import AccreditationAction, AccreditationEntry, parse_entry
 from dojang.core.trust import verify_trust_list
+from dojang.roles.operator import INSTITUTION
 
 AGENCY = "https://jongno.example"
 Invoke = Callable[..., Any]
@@ -96,8 +97,8 @@ def test_revoked_certificate_and_trust_list_out(tmp_path: Path, invoke: Invoke) 
     d = ("--data-dir", str(data))
     _setup(invoke, data)
     certify = _accreditation_entries(data)[0]
-    # Fingerprints are base64url and may start with '-': options first, then '--' before it.
-    assert invoke("operator", "revoke", "--at", "2020-06-01", *d, "--", certify.subject).code == 0
+    # Fingerprints are base64url and may start with '-': read as FINGERPRINT wherever it stands.
+    assert invoke("operator", "revoke", certify.subject, "--at", "2020-06-01", *d).code == 0
     token = tmp_path / "copy.sd-jwt"
     invoke("issue", "--kind", "resident-register-copy", "--citizen", "C0001", "--agency", AGENCY,
            "--out", str(token), *d)  # fmt: skip
@@ -147,3 +148,113 @@ def test_operator_bad_usage(tmp_path: Path, invoke: Invoke) -> None:
     assert overlap.code == 2
     assert invoke("operator", "withdraw", AGENCY, "--kind", "family-relation-certificate", *d).code == 2
     assert invoke("operator", "revoke", "no-such-fingerprint", *d).code == 2
+
+
+def test_revoke_reads_a_fingerprint_starting_with_a_dash(tmp_path: Path, invoke: Invoke) -> None:
+    data = tmp_path / "data"
+    d = ("--data-dir", str(data))
+    _setup(invoke, data)
+    # 'h' is the help option's letter: click's ignore_unknown_options would have printed the help.
+    for fingerprint in ("-abc_XYZh", "--x"):
+        run = invoke("operator", "revoke", fingerprint, "--at", "2020-06-01", *d)
+        assert run.code == 2
+        assert f"no registered agency holds certificate {fingerprint}" in run.stderr
+    run = invoke("operator", "revoke", "--at", "2020-06-01", *d, "--", "-abc_XYZh")  # '--' still works
+    assert (run.code, "holds certificate -abc_XYZh" in run.stderr) == (2, True)
+    typo = invoke("operator", "revoke", "-abc_XYZh", "--att", "2020-06-01", *d)
+    assert typo.code == 2
+    assert "No such option '--att'" in typo.stderr
+    assert [e.action for e in _accreditation_entries(data)][-1] is AccreditationAction.GRANT
+
+
+# -- receiving institutions ------------------------------------------------------------------------
+
+
+def _institutions(invoke: Invoke, d: tuple[str, ...]) -> list[dict[str, Any]]:
+    run = invoke("operator", "institution", "list", "--json", *d)
+    assert run.code == 0, run.stderr
+    found = json.loads(run.stdout)["institutions"]
+    assert isinstance(found, list)
+    return found
+
+
+def test_institution_add_list_remove_each_logged(tmp_path: Path, invoke: Invoke) -> None:
+    data = tmp_path / "data"
+    d = ("--data-dir", str(data))
+    assert invoke("operator", "init", *d).code == 0
+    assert _institutions(invoke, d) == []
+    empty = invoke("operator", "institution", "list", *d)
+    assert "no receiving institutions registered" in empty.stdout
+
+    added = invoke("operator", "institution", "add", "--id", "kb-bank.jongno", "--name", "국민은행 종로지점",
+                   "--contact", "김민수 02-123-4567", "--json", *d)  # fmt: skip
+    assert added.code == 0, added.stderr
+    entry = json.loads(added.stdout)
+    assert (entry["id"], entry["name"], entry["contact"]) == (
+        "kb-bank.jongno",
+        "국민은행 종로지점",
+        "김민수 02-123-4567",
+    )
+    assert isinstance(entry["registered"], int)
+    said = invoke("--lang", "ko", "operator", "institution", "add", "--id", "snu", "--name", "서울대학교",
+                  "--contact", "admissions@snu.example", *d)  # fmt: skip
+    assert said.code == 0, said.stderr
+    assert "수신기관 서울대학교(snu)을 등록했습니다" in said.stdout
+    assert [i["id"] for i in _institutions(invoke, d)] == ["kb-bank.jongno", "snu"]
+    listed = invoke("operator", "institution", "list", *d)
+    assert "kb-bank.jongno  국민은행 종로지점  김민수 02-123-4567" in listed.stdout
+
+    logged = _accreditation_entries(data)
+    assert [(e.action, e.issuer_id, e.subject) for e in logged] == [
+        (AccreditationAction.REGISTER_INSTITUTION, "kb-bank.jongno", INSTITUTION),
+        (AccreditationAction.REGISTER_INSTITUTION, "snu", INSTITUTION),
+    ]
+    assert logged[0].not_before == entry["registered"]
+
+    removed = invoke("operator", "institution", "remove", "kb-bank.jongno", "--json", *d)
+    assert removed.code == 0, removed.stderr
+    assert json.loads(removed.stdout) == {"id": "kb-bank.jongno", "removed": True}
+    assert [i["id"] for i in _institutions(invoke, d)] == ["snu"]
+    assert (
+        "removed receiving institution snu" in invoke("operator", "institution", "remove", "snu", *d).stdout
+    )
+    assert _institutions(invoke, d) == []
+    last = _accreditation_entries(data)[-2:]
+    assert [(e.action, e.issuer_id) for e in last] == [
+        (AccreditationAction.REMOVE_INSTITUTION, "kb-bank.jongno"),
+        (AccreditationAction.REMOVE_INSTITUTION, "snu"),
+    ]
+
+
+def test_institution_bad_input_exits_2_and_changes_nothing(tmp_path: Path, invoke: Invoke) -> None:
+    data = tmp_path / "data"
+    d = ("--data-dir", str(data))
+    add = ("operator", "institution", "add", "--name", "국민은행", "--contact", "ops@kb.example")
+    no_operator = invoke(*add, "--id", "kb", *d)
+    assert no_operator.code == 2
+    assert "dojang operator init" in no_operator.stderr
+    assert not (data / "institutions.json").exists()
+
+    assert invoke("operator", "init", *d).code == 0
+    assert invoke(*add, "--id", "kb", *d).code == 0
+    registry = (data / "institutions.json").read_bytes()
+    logged = len(_accreditation_entries(data))
+
+    twice = invoke(*add, "--id", "kb", *d)
+    assert twice.code == 2
+    assert "'kb' is already registered" in twice.stderr
+    unknown = invoke("operator", "institution", "remove", "nobody", *d)
+    assert unknown.code == 2
+    assert "no receiving institution 'nobody' is registered" in unknown.stderr
+    for bad_id in ("-kb", "kb bank", "", "x" * 129):
+        run = invoke(*add, "--id", bad_id, *d)
+        assert run.code == 2, bad_id
+        assert "--id" in run.stderr, run.stderr
+    no_name = invoke("operator", "institution", "add", "--id", "kb2", "--name", "", "--contact", "x", *d)
+    assert no_name.code == 2
+    assert "--name" in no_name.stderr
+    assert invoke("operator", "institution", "add", "--id", "kb2", *d).code == 2  # --name, --contact missing
+
+    assert (data / "institutions.json").read_bytes() == registry
+    assert len(_accreditation_entries(data)) == logged
+    assert [i["id"] for i in _institutions(invoke, d)] == ["kb"]

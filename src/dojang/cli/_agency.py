@@ -24,11 +24,11 @@ import click
 from dojang.adapters.api_tokens import Principal, TokenFile
 from dojang.adapters.storage import SqlJobStore, store_for
 from dojang.api._agency_service import AgencyService
-from dojang.cli._context import open_state, read_input, state_options
+from dojang.cli._context import DashArguments, cli_of, opened_state, read_input, state_options
 from dojang.cli._offer import agency
 from dojang.cli._operator import agency as operator_agency
 from dojang.cli._operator import open_operator, operator
-from dojang.cli._status import status_lists
+from dojang.cli._status import status_line, status_lists
 from dojang.core.encoding import loads_strict
 from dojang.core.log import CredentialStatus
 from dojang.core.status import StatusReason
@@ -44,15 +44,14 @@ _AS = click.option("--agency", "agency_id", required=True, help="Act as this age
 @contextmanager
 def agency_service(data_dir: Path | None, passphrase_file: Path | None) -> Iterator[AgencyService]:
     """The data directory's agency workspace, closed afterwards."""
-    state = open_state(data_dir, passphrase_file)
-    jobs = SqlJobStore(store_for(state.settings.log_db))
-    try:
-        yield AgencyService(
-            state.settings.data_dir, state.keys, state.catalogue, status_lists(state), state.log[0], jobs
-        )
-    finally:
-        jobs.close()
-        state.close()
+    with opened_state(data_dir, passphrase_file) as state:
+        jobs = SqlJobStore(store_for(state.settings.log_db))
+        try:
+            yield AgencyService(
+                state.settings.data_dir, state.keys, state.catalogue, status_lists(state), state.log[0], jobs
+            )
+        finally:
+            jobs.close()
 
 
 def _holder(path: Path | None) -> dict[str, Any] | None:
@@ -225,13 +224,23 @@ def list_issued(
 
 
 def _status_command(action: str, after: CredentialStatus) -> None:
-    @agency.command(action, help=f"{action.capitalize()} one of AGENCY's credentials (by its digest).")
+    @agency.command(
+        action, cls=DashArguments, help=f"{action.capitalize()} one of AGENCY's credentials (by its digest)."
+    )
     @_AS
     @click.argument("digest")
     @click.option("--reason", required=True, type=click.Choice([r.slug for r in StatusReason]))
     @state_options
+    @click.pass_context
     def command(
-        *, agency_id: str, digest: str, reason: str, data_dir: Path | None, passphrase_file: Path | None
+        ctx: click.Context,
+        /,
+        *,
+        agency_id: str,
+        digest: str,
+        reason: str,
+        data_dir: Path | None,
+        passphrase_file: Path | None,
     ) -> None:
         if not _HEX.fullmatch(digest):
             raise InputError("DIGEST is the credential's 64-hex digest (see dojang agency list)")
@@ -239,9 +248,7 @@ def _status_command(action: str, after: CredentialStatus) -> None:
             change = service.change_status(
                 agency_id, bytes.fromhex(digest), after, StatusReason.parse(reason)
             )
-        click.echo(
-            f"{digest}: {change.before.name.lower()} → {change.after.name.lower()} (log #{change.log_seq})"
-        )
+        click.echo(status_line(change, action, cli_of(ctx).lang))
 
 
 _status_command("revoke", CredentialStatus.REVOKED)
@@ -253,9 +260,10 @@ _status_command("reinstate", CredentialStatus.VALID)
 @state_options
 def operator_token(*, data_dir: Path | None, passphrase_file: Path | None) -> None:
     """Make an API token for the operator (printed once; only its hash is kept)."""
-    state = open_state(data_dir, passphrase_file)
-    open_operator(state)  # only where the operator lives
-    click.echo(TokenFile(state.settings.data_dir).create(Principal("operator"), now=int(time.time())))
+    with opened_state(data_dir, passphrase_file) as state:
+        open_operator(state)  # only where the operator lives
+        token = TokenFile(state.settings.data_dir).create(Principal("operator"), now=int(time.time()))
+    click.echo(token)
 
 
 @operator_agency.command("token")
@@ -263,9 +271,10 @@ def operator_token(*, data_dir: Path | None, passphrase_file: Path | None) -> No
 @state_options
 def agency_token(*, agency_id: str, data_dir: Path | None, passphrase_file: Path | None) -> None:
     """Make an API token for AGENCY (printed once; only its hash is kept)."""
-    state = open_state(data_dir, passphrase_file)
-    if not any(a.issuer_id == agency_id for a in open_operator(state).registry.agencies):
-        raise NotFoundError(f"no registered agency {agency_id!r}")
-    click.echo(
-        TokenFile(state.settings.data_dir).create(Principal("agency", agency_id), now=int(time.time()))
-    )
+    with opened_state(data_dir, passphrase_file) as state:
+        if not any(a.issuer_id == agency_id for a in open_operator(state).registry.agencies):
+            raise NotFoundError(f"no registered agency {agency_id!r}")
+        token = TokenFile(state.settings.data_dir).create(
+            Principal("agency", agency_id), now=int(time.time())
+        )
+    click.echo(token)

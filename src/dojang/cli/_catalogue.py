@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dojang.cli._context import cli_of, open_state, state_options
+from dojang.cli._context import cli_of, opened_state, state_options
 from dojang.cli._messages import text
 from dojang.core.catalogue import DocumentKind, format_path
 
@@ -50,7 +50,8 @@ def list_kinds(
     ctx: click.Context, as_json: bool, data_dir: Path | None, passphrase_file: Path | None
 ) -> None:
     """List every document kind (built in, $DOJANG_CATALOGUE_PATH and DATA/catalogue)."""
-    kinds = open_state(data_dir, passphrase_file).catalogue.kinds()
+    with opened_state(data_dir, passphrase_file) as state:
+        kinds = state.catalogue.kinds()
     if as_json:
         click.echo(json.dumps({"kinds": [_summary(k) for k in kinds]}, ensure_ascii=False, indent=2))
         return
@@ -68,7 +69,8 @@ def show(
     ctx: click.Context, kind_name: str, as_json: bool, data_dir: Path | None, passphrase_file: Path | None
 ) -> None:
     """Show one kind (by id or vct): titles, and each claim's label and disclosure policy."""
-    kind = open_state(data_dir, passphrase_file).catalogue.get(kind_name)
+    with opened_state(data_dir, passphrase_file) as state:
+        kind = state.catalogue.get(kind_name)
     if as_json:
         click.echo(json.dumps(_detail(kind), ensure_ascii=False, indent=2))
         return

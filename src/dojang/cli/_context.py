@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
+import itertools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,9 +27,11 @@ from dojang.errors import InputError, MalformedError, TooLargeError
 __all__ = [
     "MAX_INPUT_BYTES",
     "Cli",
+    "DashArguments",
     "State",
     "cli_of",
     "open_state",
+    "opened_state",
     "read_input",
     "state_options",
     "write_output",
@@ -103,10 +108,83 @@ def _notice(message: str) -> None:
     click.echo(f"note: {message}", err=True)
 
 
-def open_state(data_dir: Path | None, passphrase_file: Path | None) -> State:
-    settings = Settings.from_env(os.environ, data_dir=data_dir, passphrase_file=passphrase_file)
+def open_state(
+    data_dir: Path | None, passphrase_file: Path | None, *, environ: Mapping[str, str] | None = None
+) -> State:
+    """The data directory's state, with settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    settings = Settings.from_env(env, data_dir=data_dir, passphrase_file=passphrase_file)
     keys = KeyStore(settings.keys_dir, lambda: settings.passphrase(_notice))
     return State(settings, keys)
+
+
+@contextmanager
+def opened_state(
+    data_dir: Path | None, passphrase_file: Path | None, *, environ: Mapping[str, str] | None = None
+) -> Iterator[State]:
+    """:func:`open_state` for a ``with`` block: what the block opened (log, chain, status store) is
+    closed when it ends, however it ends."""
+    state = open_state(data_dir, passphrase_file, environ=environ)
+    try:
+        yield state
+    finally:
+        state.close()
+
+
+class DashArguments(click.Command):
+    """A command whose arguments may start with '-': base64url digests, fingerprints and ids do.
+
+    click reads every word starting with '-' as an option, and its ``ignore_unknown_options`` would
+    split ``-abhc`` into one-letter options (``-h`` prints the help). Here a word is an option only
+    when it is one of this command's own option names (``--name=value`` included), and the words
+    after it that the option takes are its value; every other word is an argument, as if written
+    after '--'. When that leaves more words than the command has arguments for, an unknown '--' word
+    among them is reported as the mistyped option it probably is (``--reasn``), not as an argument.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        arity = self._option_arity(ctx)
+        options: list[str] = []
+        values: list[str] = []
+        words = iter(args)
+        for word in words:
+            if word == "--":
+                return self._parse(ctx, options, values, list(words), arity)
+            name = word.split("=", 1)[0] if word.startswith("--") else word
+            if name not in arity:
+                values.append(word)
+                continue
+            options.append(word)
+            if name == word:
+                options.extend(itertools.islice(words, arity[name]))
+        return self._parse(ctx, options, values, [], arity)
+
+    def _parse(
+        self,
+        ctx: click.Context,
+        options: list[str],
+        values: list[str],
+        after: list[str],
+        arity: dict[str, int],
+    ) -> list[str]:
+        room = [p.nargs for p in self.get_params(ctx) if isinstance(p, click.Argument)]
+        if all(n >= 0 for n in room) and len(values) + len(after) > sum(room) and not ctx.resilient_parsing:
+            names = sorted(name for name in arity if name.startswith("--"))
+            typed = [v.split("=", 1)[0] for v in values if v.startswith("--")]
+            if typed:
+                close = {t: difflib.get_close_matches(t, names) for t in typed}
+                guess = next((t for t in typed if close[t]), typed[0])
+                raise click.NoSuchOption(guess, possibilities=close[guess], ctx=ctx)
+        return super().parse_args(ctx, [*options, "--", *values, *after])
+
+    def _option_arity(self, ctx: click.Context) -> dict[str, int]:
+        """Each option name of this command: how many words after it are its value."""
+        arity: dict[str, int] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                takes = 0 if param.is_flag or param.count else param.nargs
+                arity.update(dict.fromkeys((*param.opts, *param.secondary_opts), takes))
+        return arity
 
 
 def read_input(name: str, *, what: str = "input") -> str:

@@ -10,7 +10,7 @@ import click
 
 from dojang.adapters.keystore import PURPOSES, KeyRecord, Purpose
 from dojang.adapters.trust_files import write_trust
-from dojang.cli._context import State, cli_of, open_state, state_options
+from dojang.cli._context import State, cli_of, opened_state, state_options
 from dojang.cli._messages import Lang, text
 
 __all__ = ["DEFAULT_ISS", "keys", "publish_trust"]
@@ -57,12 +57,12 @@ def create(
     """Create a key; it becomes active if the purpose has no active key yet."""
     if iss is not None and purpose != "issuer":
         raise click.UsageError("--iss applies only to --purpose issuer")
-    state = open_state(data_dir, passphrase_file)
-    record = state.keys.create(purpose, iss=(iss or DEFAULT_ISS) if purpose == "issuer" else None)
     lang = cli_of(ctx).lang
-    click.echo(text("key_created", lang, purpose=purpose, kid=record.kid))
-    if purpose == "issuer":
-        click.echo(text("trust_written", lang, path=publish_trust(state)), err=True)
+    with opened_state(data_dir, passphrase_file) as state:
+        record = state.keys.create(purpose, iss=(iss or DEFAULT_ISS) if purpose == "issuer" else None)
+        click.echo(text("key_created", lang, purpose=purpose, kid=record.kid))
+        if purpose == "issuer":
+            click.echo(text("trust_written", lang, path=publish_trust(state)), err=True)
 
 
 @keys.command("list")
@@ -71,7 +71,8 @@ def create(
 @click.pass_context
 def list_keys(ctx: click.Context, as_json: bool, data_dir: Path | None, passphrase_file: Path | None) -> None:
     """List every key: kid, purpose, algorithm, creation time, status."""
-    records = open_state(data_dir, passphrase_file).keys.list()
+    with opened_state(data_dir, passphrase_file) as state:
+        records = state.keys.list()
     if as_json:
         click.echo(json.dumps({"keys": [r.to_json() for r in records]}, ensure_ascii=False, indent=2))
         return
@@ -88,9 +89,9 @@ def list_keys(ctx: click.Context, as_json: bool, data_dir: Path | None, passphra
 @click.pass_context
 def rotate(ctx: click.Context, purpose: Purpose, data_dir: Path | None, passphrase_file: Path | None) -> None:
     """Retire the active key and activate a new one; the retired key stays in the trust list."""
-    state = open_state(data_dir, passphrase_file)
-    old, new = state.keys.rotate(purpose)
     lang = cli_of(ctx).lang
-    click.echo(text("key_rotated", lang, purpose=purpose, old=old.kid, new=new.kid))
-    if purpose == "issuer":
-        click.echo(text("trust_written", lang, path=publish_trust(state)), err=True)
+    with opened_state(data_dir, passphrase_file) as state:
+        old, new = state.keys.rotate(purpose)
+        click.echo(text("key_rotated", lang, purpose=purpose, old=old.kid, new=new.kid))
+        if purpose == "issuer":
+            click.echo(text("trust_written", lang, path=publish_trust(state)), err=True)

@@ -11,7 +11,16 @@ import click
 
 from dojang.adapters.anchor import InProcessChain
 from dojang.adapters.storage import ScanningLogStore, open_store
-from dojang.cli._context import State, cli_of, open_state, read_input, state_options, write_output
+from dojang.cli._context import (
+    DashArguments,
+    State,
+    cli_of,
+    open_state,
+    opened_state,
+    read_input,
+    state_options,
+    write_output,
+)
 from dojang.cli._logsvc import open_chain, publish_log_trust
 from dojang.cli._messages import Lang, text
 from dojang.core.log import Anchor, Checkpoint, NoteVerifier, TlogProof
@@ -61,14 +70,11 @@ def log() -> None:
 @click.pass_context
 def checkpoint_command(ctx: click.Context, data_dir: Path | None, passphrase_file: Path | None) -> None:
     """Integrate pending entries, sign a checkpoint and anchor it."""
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         checkpoint_and_anchor(state, cli_of(ctx).lang)
-    finally:
-        state.close()
 
 
-@log.command("prove")
+@log.command("prove", cls=DashArguments)
 @click.argument("credential", metavar="CREDENTIAL")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it here.")
 @state_options
@@ -78,11 +84,8 @@ def prove(
 ) -> None:
     """Write the C2SP tlog-proof of an issued CREDENTIAL (to --out, else standard output)."""
     sd_jwt = read_input(credential, what="credential").strip()
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         proof = prove_credential(state.log[0], sd_jwt).encode()
-    finally:
-        state.close()
     if out is None:
         click.echo(proof.decode("utf-8"), nl=False)
     else:
@@ -147,8 +150,7 @@ def anchor() -> None:
 def status(ctx: click.Context, data_dir: Path | None, passphrase_file: Path | None) -> None:
     """The latest anchored checkpoint (size, block, transaction, confirmations) and pending work."""
     lang = cli_of(ctx).lang
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         service, _ = state.log
         try:
             service.anchor_pending(state.settings.log.confirmations)
@@ -157,8 +159,6 @@ def status(ctx: click.Context, data_dir: Path | None, passphrase_file: Path | No
             # A running `dojang serve` holds the embedded chain and drives the outbox: only look.
             chain = open_chain(state.settings, read_only=True)
             found = LogService(service.store, chain, service.signer, service.origin, time.time).status()
-    finally:
-        state.close()
     if found.latest is None:
         click.echo(text("anchor_none", lang))
     else:

@@ -158,6 +158,15 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "서명된 신뢰 목록을 공개했습니다: {path}",
         "published the signed trust list: {path}",
     ),
+    "institution_added": (
+        "수신기관 {name}({id})을 등록했습니다 (투명성 로그에 기록됨)",
+        "registered receiving institution {name} ({id}); logged",
+    ),
+    "institution_removed": (
+        "수신기관 {id}의 등록을 해제했습니다 (투명성 로그에 기록됨)",
+        "removed receiving institution {id}; logged",
+    ),
+    "institutions_none": ("등록된 수신기관이 없습니다", "no receiving institutions registered"),
     "demo_step_operator": (
         "1½. 운영기관(행정안전부)이 루트 인증서를 만들고 발급기관을 등록·인정합니다",
         "1½. The platform operator creates its root CA, registers and accredits the agencies",

@@ -6,16 +6,24 @@ stored. :func:`oid4vci_service` composes the protocol (``dojang.roles.issuer.Oid
 the data directory's issuance path: the agency's signer (``agency_issuer``), a status index and the
 issuance log entry (``issue_logged``), recorded straight on the log store's pending queue so that
 any worker process can issue while the sequencer integrates.
+
+Each worker keeps what does not change between requests: the agencies' signers (rebuilt when the
+operator registry or the key index is replaced, so a new accreditation or a rotated key counts at
+once) and, on SQLite, one connection for offers, status lists and the log, so that the worker's
+threads queue on one lock instead of on SQLite's busy handler, which sleeps up to 100 ms a try.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
+import hmac
 import json
 import os
 import secrets
+import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,17 +33,33 @@ import segno
 from fastapi import FastAPI
 
 from dojang.adapters.registry import SyntheticRegistry
-from dojang.adapters.settings import PUBLIC_URL_ENV, Settings
-from dojang.adapters.storage import SqlOid4vciStore, open_oid4vci_store, open_store
+from dojang.adapters.settings import PUBLIC_URL_ENV
+from dojang.adapters.storage import (
+    SqliteLogStore,
+    SqlOid4vciStore,
+    SqlStatusStore,
+    open_oid4vci_store,
+    open_store,
+    store_for,
+)
+from dojang.adapters.trust_list_files import REGISTRY_FILE
 from dojang.api import app_from_env
 from dojang.api._oid4vci import Oid4vciService
-from dojang.cli._context import State, cli_of, open_state, state_options
+from dojang.cli._context import DashArguments, State, cli_of, open_state, opened_state, state_options
 from dojang.cli._issue import registry_claims
 from dojang.cli._keys import DEFAULT_ISS, publish_trust
 from dojang.cli._operator import agency_issuer
 from dojang.cli._status import publish_status_trust, status_lists
 from dojang.errors import ConfigError, InputError
-from dojang.roles.issuer import CreatedOffer, Oid4vciConfig, Oid4vciIssuer, StoredOffer, issue_logged
+from dojang.roles.issuer import (
+    CreatedOffer,
+    Issuer,
+    Oid4vciConfig,
+    Oid4vciIssuer,
+    StatusLists,
+    StoredOffer,
+    issue_logged,
+)
 
 __all__ = [
     "REGISTRY_SEED",
@@ -70,36 +94,118 @@ class _PendingLog:
         return seqs
 
 
-def _issuer(state: State, store: SqlOid4vciStore, log: _PendingLog | None = None) -> Oid4vciIssuer:
+_Stamp = tuple[tuple[int, int, int] | None, ...]
+
+
+def _stamp(*paths: Path) -> _Stamp:
+    """Which version of each file is in place: files are replaced by rename, so a new inode is a change."""
+    stamps: list[tuple[int, int, int] | None] = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            stamps.append(None)
+        else:
+            stamps.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
+
+
+class _Kept:
+    """What one data directory's issuer keeps between requests: the agencies' signers, built once (a
+    key decryption, the registry read) and rebuilt when the operator registry or the key index
+    changes; a lock per agency for issuing; the c_nonce key."""
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+        self._files = (state.settings.data_dir / REGISTRY_FILE, state.keys.index_path)
+        self._made: dict[str | None, tuple[_Stamp, Issuer]] = {}
+        self._issuing: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def signer(self, agency: str | None) -> Issuer:
+        stamp = _stamp(*self._files)
+        with self._lock:
+            known = self._made.get(agency)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        signer = agency_issuer(self._state, agency, fallback_iss=DEFAULT_ISS)
+        with self._lock:
+            # Stamped before building: a file replaced meanwhile makes the next call build again.
+            self._made[agency] = (stamp, signer)
+        return signer
+
+    def issuing(self, agency: str) -> threading.Lock:
+        """The agency's issuance lock in this process: its credentials take random indexes of one
+        status list row, saved by compare-and-set, so threads issuing at once would mostly lose the
+        race and sign again (on PostgreSQL 8 threads exhausted the retries); they take turns instead."""
+        with self._lock:
+            return self._issuing.setdefault(agency, threading.Lock())
+
+    @functools.cached_property
+    def nonce_key(self) -> bytes:
+        """The c_nonce HMAC key, derived from the key passphrase: every worker of the data directory
+        has it, and nothing else needs storing (a new passphrase only voids nonces in flight)."""
+        secret = self._state.settings.passphrase(lambda _: None)
+        return hmac.digest(secret, b"dojang oid4vci c_nonce key 1", "sha256")
+
+
+_KEPT: weakref.WeakKeyDictionary[State, _Kept] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(state: State) -> _Kept:
+    with _KEPT_LOCK:
+        kept = _KEPT.get(state)
+        if kept is None:
+            kept = _KEPT[state] = _Kept(state)
+        return kept
+
+
+def _issuer(
+    state: State, store: SqlOid4vciStore, log: _PendingLog | None = None, lists: StatusLists | None = None
+) -> Oid4vciIssuer:
     registry = _registry()
-    lists = status_lists(state)
+    kept = _kept(state)
 
     def mint(offer: StoredOffer, holder_jwk: Mapping[str, Any], now: int) -> str:
         when = datetime.datetime.fromtimestamp(now, datetime.UTC)
-        signer = agency_issuer(state, offer.agency or None, fallback_iss=DEFAULT_ISS)
+        signer = kept.signer(offer.agency or None)
         claims = registry_claims(registry, offer.kind, offer.citizen, when, offer.property_id)
         if log is None:
             raise ConfigError("credentials are issued by `dojang serve`, not here")
-        credential, _ = issue_logged(signer, lists, log, offer.kind, claims, now=when, holder_jwk=holder_jwk)
+        with kept.issuing(signer.iss):
+            credential, _ = issue_logged(
+                signer, lists or status_lists(state), log, offer.kind, claims, now=when, holder_jwk=holder_jwk
+            )
         return credential.sd_jwt
 
     config = Oid4vciConfig(issuer_url=state.settings.public_url)
-    return Oid4vciIssuer(store, state.catalogue, config, mint, secrets.token_bytes)
+    # The nonce key is read when a nonce is first made or checked: offers and approvals need no passphrase.
+    return Oid4vciIssuer(store, state.catalogue, config, mint, secrets.token_bytes, lambda: kept.nonce_key)
 
 
 def oid4vci_service(state: State) -> Oid4vciService:
     """The OpenID4VCI service of a data directory, for ``dojang serve`` (one per worker process)."""
-    store = open_oid4vci_store(state.settings.log_db)
-    log_store = open_store(state.settings.log_db)
-    publish_trust(state)
-    publish_status_trust(state)
+    db = store_for(state.settings.log_db).open()
+    try:
+        # SQLite has one writer: one connection (one lock) for all of this worker's writes. PostgreSQL
+        # takes concurrent writers, so there offers, status lists and the log keep a connection each.
+        shared = isinstance(db, SqliteLogStore)
+        log_store = db if shared else open_store(state.settings.log_db)
+        status = SqlStatusStore(db if shared else store_for(state.settings.log_db))
+        publish_trust(state)
+        publish_status_trust(state)
+    except BaseException:
+        db.close()
+        raise
+    lists = StatusLists(status, state.settings.public_url, secrets.token_bytes)
 
     def close() -> None:
-        store.close()
-        log_store.close()
+        for closing in (db, log_store, status):
+            closing.close()
         state.close()
 
-    return Oid4vciService(_issuer(state, store, _PendingLog(log_store)), close=close)
+    return Oid4vciService(_issuer(state, SqlOid4vciStore(db), _PendingLog(log_store), lists), close=close)
 
 
 def worker_app() -> FastAPI:
@@ -115,28 +221,33 @@ def create_offer(
     agency: str | None = None,
     property_id: str | None = None,
     by_reference: bool = False,
-    deferred: bool = False,
+    deferred: bool | None = None,
     now: int | None = None,
+    store: SqlOid4vciStore | None = None,
 ) -> CreatedOffer:
     """Offer ``kind_id`` to ``citizen`` from ``agency`` (default: the data directory's issuer key).
 
+    ``deferred`` (issue only after ``approve_offer``) defaults to the kind's catalogue setting.
+    ``store`` is an open offer store to use (default: open the data directory's for this call).
     ForbiddenError when the operator has not accredited the agency for the kind; NotFoundError for
     an unknown kind, citizen or property.
     """
     when = int(time.time()) if now is None else now
     moment = datetime.datetime.fromtimestamp(when, datetime.UTC)
     kind = state.catalogue.get(kind_id)
-    signer = agency_issuer(state, agency, fallback_iss=DEFAULT_ISS)
-    signer.check_may_issue(kind.id, now=moment)
+    _kept(state).signer(agency).check_may_issue(kind.id, now=moment)
     # The registry's answer is checked now (an unknown citizen is refused), then dropped: the
     # credential is built from the registry when the wallet redeems the offer.
     registry_claims(_registry(), kind.id, citizen, moment, property_id)
-    with open_oid4vci_store(state.settings.log_db) as store:
-        issuer = _issuer(state, store)
-        return issuer.create_offer(
+    db = store if store is not None else open_oid4vci_store(state.settings.log_db)
+    try:
+        return _issuer(state, db).create_offer(
             agency=agency or "", kind_id=kind.id, citizen=citizen, now=when, property_id=property_id,
             deferred=deferred, by_reference=by_reference,
         )  # fmt: skip
+    finally:
+        if store is None:
+            db.close()
 
 
 def approve_offer(state: State, offer_id: str) -> StoredOffer:
@@ -158,7 +269,12 @@ def agency() -> None:
 @click.option("--agency", default=None, help="Offer as this registered agency (issuer id).")
 @click.option("--property", "property_id", default=None, help="Property id, for a register extract.")
 @click.option("--by-reference", is_flag=True, help="Link to the offer (credential_offer_uri), not embed it.")
-@click.option("--deferred", is_flag=True, help="Back-office work first: issue after `dojang agency approve`.")
+@click.option(
+    "--deferred/--immediate",
+    default=None,
+    help="Back-office work first: issue after `dojang agency approve` (default: as the kind's catalogue "
+    "entry says).",
+)
 @click.option("--public-url", default=None, help=f"The credential issuer's URL (default: ${PUBLIC_URL_ENV}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the link, PIN and offer as JSON.")
 @click.option(
@@ -178,7 +294,7 @@ def offer(
     agency: str | None,
     property_id: str | None,
     by_reference: bool,
-    deferred: bool,
+    deferred: bool | None,
     public_url: str | None,
     as_json: bool,
     qr_file: Path | None,
@@ -192,16 +308,11 @@ def offer(
     environ = dict(os.environ)
     if public_url is not None:
         environ[PUBLIC_URL_ENV] = public_url
-    settings = Settings.from_env(environ, data_dir=data_dir, passphrase_file=passphrase_file)
-    base = open_state(data_dir, passphrase_file)
-    state = State(settings, base.keys)
-    try:
+    with opened_state(data_dir, passphrase_file, environ=environ) as state:
         made = create_offer(
             state, kind_id, citizen, agency=agency, property_id=property_id,
             by_reference=by_reference, deferred=deferred,
         )  # fmt: skip
-    finally:
-        state.close()
     if qr_file is not None:
         write_qr(qr_file, made.link)
     if as_json:
@@ -211,6 +322,7 @@ def offer(
             "pin": made.pin,
             "offer": made.document,
             "offer_uri": made.offer_uri,
+            "deferred": made.deferred,
         }
         click.echo(json.dumps(facts, ensure_ascii=False, indent=2))
         return
@@ -218,7 +330,7 @@ def offer(
     click.echo(made.link)
     label = "PIN (tx_code)" if lang == "en" else "PIN (거래 코드)"
     click.echo(f"{label}: {made.pin}", err=False)
-    if deferred:
+    if made.deferred:
         click.echo(f"offer id: {made.id} (approve with: dojang agency approve {made.id})", err=True)
 
 
@@ -232,14 +344,14 @@ def write_qr(path: Path, link: str) -> None:
         raise InputError(f"cannot write the QR code {path}: {exc}") from None
 
 
-@agency.command("approve")
+@agency.command("approve", cls=DashArguments)
 @click.argument("offer_id")
 @state_options
 def approve(offer_id: str, data_dir: Path | None, passphrase_file: Path | None) -> None:
-    """Back office: approve the deferred OFFER_ID, so that the wallet's next request gets the credential."""
-    state = open_state(data_dir, passphrase_file)
-    try:
+    """Back office: approve the deferred OFFER_ID, so that the wallet's next request gets the credential.
+
+    OFFER_ID is base64url and may start with '-'; it is read as OFFER_ID all the same.
+    """
+    with opened_state(data_dir, passphrase_file) as state:
         approve_offer(state, offer_id)
-    finally:
-        state.close()
     click.echo(f"approved {offer_id}", err=True)

@@ -1,7 +1,10 @@
 """``dojang operator``: the platform operator's root CA, agencies, accreditations and trust list.
 
+Its ``institution`` group (receiving institutions) lives in :mod:`dojang.cli._institution`.
+
 Every accreditation change is recorded in the transparency log (an accreditation entry) before the
-registry is saved and the signed trust list republished to ``DATA/trust/trust-list.jwt``.
+registry is saved and the signed trust list republished to ``DATA/trust/trust-list.jwt``: the
+operator role's ``AccreditationService`` keeps that order, here and in the operator HTTP API.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import datetime
 import secrets
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -22,14 +24,15 @@ from dojang.adapters.trust_list_files import (
     write_root,
     write_trust_list,
 )
-from dojang.cli._context import State, cli_of, open_state, state_options, write_output
+from dojang.cli._context import DashArguments, State, cli_of, opened_state, state_options, write_output
+from dojang.cli._institution import institution
 from dojang.cli._messages import Lang, text
 from dojang.core.catalogue import Catalogue
-from dojang.core.crypto import Certificate, create_root_ca
-from dojang.core.log import AccreditationEntry, encode_entry
+from dojang.core.crypto import Certificate, VerifyKey, create_root_ca
+from dojang.core.log import AccreditationEntry
 from dojang.errors import InputError, NotFoundError
 from dojang.roles.issuer import Issuer
-from dojang.roles.operator import Operator, OperatorRegistry
+from dojang.roles.operator import AccreditationService, Operator, OperatorRegistry
 from dojang.roles.operator._accreditation import DEFAULT_OPERATOR_ID
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "accredit_agency",
     "add_agency",
     "agency_issuer",
+    "changes",
     "init_operator",
     "open_operator",
     "operator",
@@ -73,12 +77,14 @@ def open_operator(state: State) -> Operator:
     return Operator(key, read_root(state.settings.trust_dir), read_registry(state.settings.data_dir))
 
 
-def _commit(state: State, operator: Operator, entries: Sequence[AccreditationEntry], now: int) -> Path:
-    """Log the changes (durable first), then save the registry and republish the signed trust list."""
-    if entries:
-        state.log[0].record([encode_entry(entry) for entry in entries])
-    write_registry(state.settings.data_dir, operator.registry)
-    return write_trust_list(state.settings.trust_dir, operator.publish(now=now))
+def changes(state: State) -> AccreditationService:
+    """The operator's changes on this data directory: logged, then the registry and trust list files."""
+    return AccreditationService(
+        state.log[0],
+        lambda: open_operator(state),
+        lambda registry: write_registry(state.settings.data_dir, registry),
+        lambda token: write_trust_list(state.settings.trust_dir, token),
+    )
 
 
 def init_operator(
@@ -99,37 +105,29 @@ def init_operator(
     )
     write_root(trust_dir, root)
     operator = Operator(key, root, OperatorRegistry(operator_id=operator_id))
-    _commit(state, operator, (), now)
+    changes(state).commit(operator, (), now=now)
     return root, True
 
 
 def add_agency(state: State, issuer_id: str, name: str, *, not_before: int, now: int) -> Certificate:
     """Register an agency, give it a signing key (or reuse its own) and a document-signer certificate."""
-    operator = open_operator(state)
-    operator.register_agency(issuer_id, name)
-    own = [r for r in state.keys.list() if r.purpose == "issuer" and r.iss == issuer_id and r.active]
-    record = own[0] if own else state.keys.create("issuer", iss=issuer_id)
-    cert, entry = operator.certify(
-        issuer_id,
-        record.public_key(),
-        not_before=not_before,
-        not_after=not_before + SIGNER_YEARS * _YEAR,
-        rng=secrets.token_bytes,
-        now=now,
-    )
-    _commit(state, operator, [entry], now)
+
+    def key_for(iss: str) -> VerifyKey:
+        own = [r for r in state.keys.list() if r.purpose == "issuer" and r.iss == iss and r.active]
+        return (own[0] if own else state.keys.create("issuer", iss=iss)).public_key()
+
+    _, cert = changes(state).add_agency(
+        issuer_id, name, key_for, not_before=not_before, not_after=not_before + SIGNER_YEARS * _YEAR,
+        rng=secrets.token_bytes, now=now,
+    )  # fmt: skip
     return cert
 
 
 def accredit_agency(
     state: State, issuer_id: str, kind: str, *, not_before: int, not_after: int | None, now: int
 ) -> AccreditationEntry:
-    operator = open_operator(state)
-    entry = operator.accredit(
-        issuer_id, _vct(state.catalogue, kind), not_before=not_before, not_after=not_after, now=now
-    )
-    _commit(state, operator, [entry], now)
-    return entry
+    vct = _vct(state.catalogue, kind)
+    return changes(state).accredit(issuer_id, vct, not_before=not_before, not_after=not_after, now=now)
 
 
 def agency_issuer(state: State, issuer_id: str | None, *, fallback_iss: str) -> Issuer:
@@ -197,16 +195,16 @@ def init(
     passphrase_file: Path | None,
 ) -> None:
     """Create the root CA (DATA/trust/root-ca.pem) and an empty signed trust list."""
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         now = int(time.time())
         root, created = init_operator(
             state, name=name, operator_id=operator_id, not_before=parse_when(valid_from, default=now), now=now
         )
-    finally:
-        state.close()
     key = "operator_created" if created else "operator_exists"
     click.echo(text(key, _lang(ctx), subject=root.subject, fingerprint=root.fingerprint))
+
+
+operator.add_command(institution)
 
 
 @operator.group("agency")
@@ -230,12 +228,9 @@ def agency_add(
     passphrase_file: Path | None,
 ) -> None:
     """Register an agency and issue a document-signer certificate for its signing key."""
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         now = int(time.time())
         cert = add_agency(state, issuer_id, name, not_before=parse_when(valid_from, default=now), now=now)
-    finally:
-        state.close()
     click.echo(
         text(
             "agency_added",
@@ -266,8 +261,7 @@ def accredit(
     passphrase_file: Path | None,
 ) -> None:
     """Accredit AGENCY (its issuer id) to issue KIND over a period."""
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         now = int(time.time())
         entry = accredit_agency(
             state,
@@ -277,8 +271,6 @@ def accredit(
             not_after=None if until is None else parse_when(until, default=now),
             now=now,
         )
-    finally:
-        state.close()
     click.echo(
         text(
             "accredited",
@@ -307,19 +299,14 @@ def withdraw(
     passphrase_file: Path | None,
 ) -> None:
     """Withdraw AGENCY's accreditation for KIND: credentials it signs from then on fail accreditation."""
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         now = int(time.time())
-        operator_ = open_operator(state)
         vct = _vct(state.catalogue, kind)
-        entry = operator_.withdraw(agency_id, vct, at=parse_when(at, default=now), now=now)
-        _commit(state, operator_, [entry], now)
-    finally:
-        state.close()
+        entry = changes(state).withdraw(agency_id, vct, at=parse_when(at, default=now), now=now)
     click.echo(text("withdrawn", _lang(ctx), id=agency_id, vct=vct, at=_iso(entry.not_before)))
 
 
-@operator.command("revoke")
+@operator.command("revoke", cls=DashArguments)
 @click.argument("fingerprint")
 @click.option("--at", "at", default=None, help="Untrustworthy from (ISO date-time; default now).")
 @state_options
@@ -329,17 +316,12 @@ def revoke(
 ) -> None:
     """Revoke a document-signer certificate (by its x5t#S256 fingerprint) from a point in time.
 
-    A fingerprint is base64url and may start with '-': put it after '--', e.g.
-    `dojang operator revoke --at 2026-06-01 -- -i9bRSZ…`.
+    A fingerprint is base64url and may start with '-': it is read as FINGERPRINT all the same, e.g.
+    `dojang operator revoke -i9bRSZ… --at 2026-06-01`.
     """
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         now = int(time.time())
-        operator_ = open_operator(state)
-        entry = operator_.revoke_certificate(fingerprint, at=parse_when(at, default=now), now=now)
-        _commit(state, operator_, [entry], now)
-    finally:
-        state.close()
+        entry = changes(state).revoke_certificate(fingerprint, at=parse_when(at, default=now), now=now)
     click.echo(text("cert_revoked", _lang(ctx), fingerprint=fingerprint, at=_iso(entry.not_before)))
 
 
@@ -351,10 +333,9 @@ def trust_list(
     ctx: click.Context, out: Path | None, data_dir: Path | None, passphrase_file: Path | None
 ) -> None:
     """Sign and publish the trust list (DATA/trust/trust-list.jwt) and list what it says."""
-    state = open_state(data_dir, passphrase_file)
-    operator_ = open_operator(state)
-    now = int(time.time())
-    path = _commit(state, operator_, (), now)
+    with opened_state(data_dir, passphrase_file) as state:
+        operator_ = open_operator(state)
+        path = changes(state).commit(operator_, (), now=int(time.time()))
     lang = _lang(ctx)
     for agency_ in operator_.registry.agencies:
         click.echo(f"{agency_.name}  {agency_.issuer_id}  ({len(agency_.certificates)} cert)")

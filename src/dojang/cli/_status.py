@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +23,25 @@ from dojang.adapters.status_sources import (
     DirectoryStatusSource,
     HttpStatusSource,
     StoreStatusSource,
-    issuer_key_lookup,
     read_status_trust,
+    status_signer_lookup,
     write_status_tokens,
     write_status_trust,
 )
-from dojang.cli._context import State, cli_of, open_state, read_input, state_options
+from dojang.cli._context import (
+    DashArguments,
+    State,
+    cli_of,
+    open_state,
+    opened_state,
+    read_input,
+    state_options,
+)
 from dojang.cli._messages import Lang, text
 from dojang.core.log import CredentialStatus, credential_digest
 from dojang.core.status import StatusReason
 from dojang.errors import ForbiddenError, InputError
-from dojang.roles.issuer import StatusChange, StatusLists
+from dojang.roles.issuer import StatusChange, StatusLists, StatusSigner
 from dojang.roles.verifier import StatusCheck, StatusSource
 
 __all__ = [
@@ -41,6 +50,7 @@ __all__ = [
     "publish_status_trust",
     "status",
     "status_check_for",
+    "status_line",
     "status_lists",
 ]
 
@@ -69,14 +79,19 @@ def status_check_for(trust: Path, state: State) -> StatusCheck:
         isinstance(document.get("data_dir"), str)
         and Path(document["data_dir"]) == state.settings.data_dir.resolve()
     ):
-        source = StoreStatusSource(status_lists(state), issuer_key_lookup(state.keys))
+        source = StoreStatusSource(status_lists(state), _signers(state))
     elif isinstance(document.get("data_dir"), str):
         other = open_state(Path(document["data_dir"]), state.settings.passphrase_file)
-        source = StoreStatusSource(status_lists(other), issuer_key_lookup(other.keys))
+        source = StoreStatusSource(status_lists(other), _signers(other))
     else:
         base = document.get("base_url")
         source = HttpStatusSource(base_url=base if isinstance(base, str) else None)
     return StatusCheck(source, required=document.get("required") is True)
+
+
+def _signers(state: State) -> Callable[[str], StatusSigner]:
+    """Each agency's status list signer in this data directory (its certificate as x5c, if it has one)."""
+    return status_signer_lookup(state.keys, state.settings.data_dir)
 
 
 def _digest_of(credential: str) -> bytes:
@@ -111,12 +126,12 @@ def change_status(
     """Change one credential's status as agency ``iss`` (default: the data directory's issuer), logged."""
     lists = status_lists(state)
     acting = _agency(state, iss, lists.lookup(digest).issuer)
-    return lists.change(digest, after, reason, issuer=acting, now=int(time.time()), log=state.log[0])
+    return lists.change(digest, after, reason, issuer=acting, now=int(time.time()))
 
 
 def publish_status_tokens(state: State, directory: Path) -> list[Path]:
     """Sign every list of the data directory now and write them as ``directory/<list id>.jwt``."""
-    lists, key_for, now = status_lists(state), issuer_key_lookup(state.keys), int(time.time())
+    lists, key_for, now = status_lists(state), _signers(state), int(time.time())
     tokens = {
         stored.id: lists.token(stored.id, key_for(stored.issuer), now=now) for stored in lists.store.lists()
     }
@@ -138,13 +153,10 @@ def _change(
     lang = cli_of(ctx).lang
     why = StatusReason.parse(reason)
     digest = _digest_of(credential)
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         started = time.perf_counter()
         change = change_status(state, digest, after, why, iss=iss)
         elapsed = time.perf_counter() - started
-    finally:
-        state.close()
     _report(change, action, lang, as_json=as_json, elapsed=elapsed)
 
 
@@ -160,22 +172,26 @@ def _report(change: StatusChange, action: str, lang: Lang, *, as_json: bool, ela
             "reason": change.reason.slug,
             "time": change.time,
             "log_seq": change.log_seq,
+            "repeated": change.repeated,
             "seconds": round(elapsed, 6),
         }
         click.echo(json.dumps(document, indent=2))
         return
-    click.echo(
-        text(
-            "status_changed",
-            lang,
-            action=text(f"status_{action}", lang),
-            list=change.record.list_id,
-            idx=change.record.idx,
-            before=_label(change.before, lang),
-            after=_label(change.after, lang),
-            reason=change.reason.label(lang),
-            seq=change.log_seq,
-        )
+    click.echo(status_line(change, action, lang))
+
+
+def status_line(change: StatusChange, action: str, lang: Lang) -> str:
+    """What a revoke, suspend or reinstate did, in a sentence (``action``: revoke, suspend, reinstate)."""
+    return text(
+        "status_repeated" if change.repeated else "status_changed",
+        lang,
+        action=text(f"status_{action}", lang),
+        list=change.record.list_id,
+        idx=change.record.idx,
+        before=_label(change.before, lang),
+        after=_label(change.after, lang),
+        reason=change.reason.label(lang),
+        seq=change.log_seq,
     )
 
 
@@ -185,7 +201,7 @@ def status() -> None:
 
 
 def _change_command(action: str, after: CredentialStatus, summary: str) -> None:
-    @status.command(action, help=summary)
+    @status.command(action, cls=DashArguments, help=summary)
     @click.argument("credential", metavar="CREDENTIAL")
     @click.option("--reason", required=True, type=_REASONS, help="Why (a reason code, logged).")
     @click.option("--iss", default=None, help="Acting agency (default: the data directory's issuer).")
@@ -203,7 +219,7 @@ _change_command("suspend", CredentialStatus.SUSPENDED, "Suspend CREDENTIAL until
 _change_command("reinstate", CredentialStatus.VALID, "Reinstate a suspended CREDENTIAL.")
 
 
-@status.command("show")
+@status.command("show", cls=DashArguments)
 @click.argument("credential", metavar="CREDENTIAL")
 @click.option(
     "--time", "at", type=click.IntRange(min=0), default=None, help="As it stood then (Unix seconds)."
@@ -223,13 +239,10 @@ def show(
     """Show CREDENTIAL's status now, or at --time T (from the list's snapshots)."""
     lang = cli_of(ctx).lang
     digest = _digest_of(credential)
-    state = open_state(data_dir, passphrase_file)
-    try:
+    with opened_state(data_dir, passphrase_file) as state:
         lists = status_lists(state)
         record, value = lists.status_of(digest, at)
         uri = lists.store.load_list(record.list_id).uri
-    finally:
-        state.close()
     if as_json:
         document = {"list": record.list_id, "uri": uri, "idx": record.idx, "status": value.name.lower()}
         click.echo(json.dumps({**document, "time": at}, indent=2))

@@ -19,7 +19,7 @@ import click
 from dojang.adapters.trust_files import read_trust
 from dojang.adapters.trust_list_files import read_pki
 from dojang.adapters.wallet_files import HttpTransport, StoredCredential, WalletStore
-from dojang.cli._context import State, cli_of, open_state, state_options
+from dojang.cli._context import DashArguments, State, cli_of, opened_state, state_options
 from dojang.cli._messages import Lang
 from dojang.cli._status import status_check_for
 from dojang.core.catalogue import Catalogue, format_path
@@ -116,35 +116,33 @@ def receive_command(
     passphrase_file: Path | None,
 ) -> None:
     """Redeem the openid-credential-offer:// LINK: verify the credential(s) and store them encrypted."""
-    state = open_state(data_dir, passphrase_file)
-    verifier = _verifier(state, trust)
-    transport = HttpTransport()
-    try:
-        result = receive(
-            link, pin, transport=transport, new_key=lambda: _new_key(state), now=lambda: int(time.time()),
-            copies=copies,
-        )  # fmt: skip
-        deadline = time.monotonic() + wait
-        while isinstance(result, PendingIssuance) and time.monotonic() < deadline:
-            time.sleep(min(result.interval, max(0.0, deadline - time.monotonic())))
-            result = poll_deferred(result, transport)
-    finally:
-        transport.close()
-    if isinstance(result, PendingIssuance):
-        raise NotFoundError(
-            f"the issuer has not finished yet (transaction {result.transaction_id})",
-            hint="the agency's back office must approve it; run receive again with --wait",
-        )
-    kept = _keep(state, result, verifier)
+    with opened_state(data_dir, passphrase_file) as state:
+        verifier = _verifier(state, trust)
+        transport = HttpTransport()
+        try:
+            result = receive(
+                link, pin, transport=transport, new_key=lambda: _new_key(state),
+                now=lambda: int(time.time()), copies=copies,
+            )  # fmt: skip
+            deadline = time.monotonic() + wait
+            while isinstance(result, PendingIssuance) and time.monotonic() < deadline:
+                time.sleep(min(result.interval, max(0.0, deadline - time.monotonic())))
+                result = poll_deferred(result, transport)
+        finally:
+            transport.close()
+        if isinstance(result, PendingIssuance):
+            raise NotFoundError(
+                f"the issuer has not finished yet (transaction {result.transaction_id})",
+                hint="the agency's back office must approve it; run receive again with --wait",
+            )
+        kept = _keep(state, result, verifier)
+        catalogue = state.catalogue
     lang = cli_of(ctx).lang
     if as_json:
-        click.echo(
-            json.dumps([_summary(c, state.catalogue, lang) for c, _ in kept], ensure_ascii=False, indent=2)
-        )
+        click.echo(json.dumps([_summary(c, catalogue, lang) for c, _ in kept], ensure_ascii=False, indent=2))
         return
     for stored, _ in kept:
-        title = state.catalogue.get(stored.kind).title(lang)
-        click.echo(f"{stored.id}  {title}  ({stored.issuer})")
+        click.echo(f"{stored.id}  {catalogue.get(stored.kind).title(lang)}  ({stored.issuer})")
 
 
 def _summary(stored: StoredCredential, catalogue: Catalogue, lang: Lang) -> dict[str, Any]:
@@ -168,14 +166,15 @@ def list_command(
     ctx: click.Context, *, as_json: bool, data_dir: Path | None, passphrase_file: Path | None
 ) -> None:
     """The credentials in this wallet: id, kind (in Korean) and issuer."""
-    state = open_state(data_dir, passphrase_file)
     lang = cli_of(ctx).lang
-    items = [_summary(c, state.catalogue, lang) for c in _store(state).list()]
+    with opened_state(data_dir, passphrase_file) as state:
+        catalogue = state.catalogue
+        items = [_summary(c, catalogue, lang) for c in _store(state).list()]
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     for item in items:
-        click.echo(f"{item['id']}  {state.catalogue.get(item['kind']).title('ko')}  {item['issuer']}")
+        click.echo(f"{item['id']}  {catalogue.get(item['kind']).title('ko')}  {item['issuer']}")
 
 
 def _lines(claims: Mapping[str, Any], catalogue: Catalogue, kind_id: str, lang: Lang) -> list[str]:
@@ -206,7 +205,7 @@ def _lines(claims: Mapping[str, Any], catalogue: Catalogue, kind_id: str, lang: 
     return out
 
 
-@wallet.command("show")
+@wallet.command("show", cls=DashArguments)
 @click.argument("credential_id", metavar="ID")
 @click.option(
     "--trust", type=click.Path(path_type=Path), default=None, help="Trust directory (default: WALLET/trust)."
@@ -224,20 +223,21 @@ def show_command(
     passphrase_file: Path | None,
 ) -> None:
     """One credential: every claim with the kind's Korean labels, and whether it is still valid."""
-    state = open_state(data_dir, passphrase_file)
-    stored = _store(state).get(credential_id)
-    verdict = _verifier(state, trust).verify(stored.sd_jwt, now=int(time.time()))
+    with opened_state(data_dir, passphrase_file) as state:
+        stored = _store(state).get(credential_id)
+        verdict = _verifier(state, trust).verify(stored.sd_jwt, now=int(time.time()))
+        catalogue = state.catalogue
     lang = cli_of(ctx).lang
     if as_json:
         document = {
-            **_summary(stored, state.catalogue, lang),
+            **_summary(stored, catalogue, lang),
             "verdict": verdict.to_json(),
             "sd_jwt": stored.sd_jwt,
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    click.echo(state.catalogue.get(stored.kind).title("ko"))
-    for line in _lines(verdict.claims, state.catalogue, stored.kind, lang):
+    click.echo(catalogue.get(stored.kind).title("ko"))
+    for line in _lines(verdict.claims, catalogue, stored.kind, lang):
         click.echo(line)
     failed = verdict.failed
     click.echo(
