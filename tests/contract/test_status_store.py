@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -60,26 +61,54 @@ def test_ids_and_uris_are_unique(store: SqlStatusStore) -> None:
         store.load_list("nope-1")
 
 
-def test_allocation_saves_bitmap_and_credential_together(store: SqlStatusStore) -> None:
+def _is_used(used: bytes, idx: int) -> bool:
+    return bool(used[idx >> 3] >> (idx & 7) & 1)
+
+
+def test_a_reservation_marks_random_indexes_and_leaves_the_list_bytes_and_version(
+    store: SqlStatusStore,
+) -> None:
     version = _new(store)
-    used = bytearray(16_384)
-    used[0] = 0b100
-    record = CredentialRecord(_digest(1), "demo-1", 2, ISS)
-    new = store.save_list("demo-1", version=version, used=bytes(used), allocated=1, credential=record)
-    assert new == version + 1
+    drawn = store.reserve("demo-1", 5, os.urandom, limit=100)
+    assert len(set(drawn)) == 5
+    assert all(0 <= idx < DEFAULT_SIZE for idx in drawn)
     stored = store.load_list("demo-1")
-    assert (stored.used[0], stored.allocated, stored.version, stored.data) == (4, 1, new, bytes(32_768))
-    assert store.credential(_digest(1)) == record
-    assert store.credential(_digest(2)) is None
+    assert [idx for idx in range(DEFAULT_SIZE) if _is_used(stored.used, idx)] == sorted(drawn)
+    assert (stored.allocated, stored.version, stored.data) == (5, version, bytes(32_768))
+    assert store.heads(ISS)[0].allocated == 5
+
+
+def test_a_reservation_stops_at_the_limit_and_never_repeats_an_index(store: SqlStatusStore) -> None:
+    store.create_list(list_id="small-1", uri=URI + "s", issuer=ISS, bits=2, size=16, created=1)
+    first = store.reserve("small-1", 10, os.urandom, limit=12)
+    second = store.reserve("small-1", 10, os.urandom, limit=12)
+    assert (len(first), len(second)) == (10, 2)
+    assert store.reserve("small-1", 1, os.urandom, limit=12) == []
+    rest = store.reserve("small-1", 10, os.urandom, limit=16)
+    assert sorted(first + second + rest) == list(range(16))  # all drawn, none twice
+    assert store.reserve("small-1", 1, os.urandom, limit=99) == []  # full: never past the size
+    with pytest.raises(NotFoundError):
+        store.reserve("nope-1", 1, os.urandom, limit=1)
+
+
+def test_recording_credentials_writes_rows_only(store: SqlStatusStore) -> None:
+    version = _new(store)
+    idx = store.reserve("demo-1", 2, os.urandom, limit=10)
+    records = [CredentialRecord(_digest(n), "demo-1", i, ISS) for n, i in enumerate(idx, 1)]
+    store.record_credentials(records)
+    assert [store.credential(_digest(n)) for n in (1, 2)] == records
+    assert store.credential(_digest(3)) is None
+    stored = store.load_list("demo-1")
+    assert (stored.allocated, stored.version) == (2, version)
 
 
 def test_a_stale_version_is_refused_and_changes_nothing(store: SqlStatusStore) -> None:
     version = _new(store)
-    store.save_list("demo-1", version=version, allocated=1)
+    store.save_list("demo-1", version=version, data=bytes([1]) + bytes(32_767))
     before = store.load_list("demo-1")
     record = CredentialRecord(_digest(1), "demo-1", 5, ISS)
     with pytest.raises(StatusConflictError):
-        store.save_list("demo-1", version=version, allocated=9, credential=record)
+        store.save_list("demo-1", version=version, data=bytes(32_768), credential=record)
     assert store.load_list("demo-1") == before
     assert store.credential(_digest(1)) is None
 
@@ -94,9 +123,28 @@ def test_an_index_or_credential_is_recorded_once(store: SqlStatusStore) -> None:
         CredentialRecord(_digest(1), "demo-1", 8, ISS),
     ):
         with pytest.raises(InputError):
-            store.save_list("demo-1", version=version, allocated=2, credential=clash)
-    stored = store.load_list("demo-1")
-    assert (stored.version, stored.allocated) == (version, 0)  # the refused saves rolled back whole
+            store.save_list("demo-1", version=version, credential=clash)
+        with pytest.raises(InputError):  # the first record of the batch is rolled back with the clash
+            store.record_credentials([CredentialRecord(_digest(9), "demo-1", 9, ISS), clash])
+    with pytest.raises(InputError):
+        store.record_credentials([CredentialRecord(_digest(9), "demo-1", DEFAULT_SIZE, ISS)])
+    with pytest.raises(NotFoundError):
+        store.record_credentials([CredentialRecord(_digest(9), "nope-1", 1, ISS)])
+    assert store.credential(_digest(9)) is None
+    assert store.load_list("demo-1").version == version  # the refused saves rolled back whole
+
+
+def test_a_list_is_created_with_its_first_snapshot(store: SqlStatusStore) -> None:
+    first = StatusSnapshot.of(URI, 100, StatusList(2))
+    store.create_list(
+        list_id="demo-1", uri=URI, issuer=ISS, bits=2, size=DEFAULT_SIZE, created=100, snapshot=first
+    )
+    assert store.snapshots("demo-1") == [first]
+    with pytest.raises(InputError):  # a snapshot of another list
+        store.create_list(
+            list_id="demo-2", uri=URI[:-1] + "2", issuer=ISS, bits=2, size=8, created=1, snapshot=first
+        )
+    assert [h.id for h in store.heads()] == ["demo-1"]
 
 
 def test_snapshots_are_kept_in_time_order_and_replaced_at_the_same_time(store: SqlStatusStore) -> None:
@@ -133,6 +181,9 @@ def test_lists_are_listed_per_issuer_in_creation_order(store: SqlStatusStore) ->
     )
     assert [s.id for s in store.lists(ISS)] == ["demo-1", "demo-2", "demo-10"]
     assert [s.id for s in store.lists()] == ["demo-1", "demo-2", "demo-10", "gov-1"]
+    heads = store.heads()
+    assert [(h.id, h.issuer, h.size, h.allocated) for h in heads][-1] == ("gov-1", "https://gov", 8, 0)
+    assert [h.id for h in store.heads(ISS)] == ["demo-1", "demo-2", "demo-10"]
 
 
 def test_the_lists_live_beside_the_log_and_survive_reopening(location: tuple[str, str]) -> None:

@@ -1,28 +1,36 @@
 """Status lists end to end through the roles: issue with an index, revoke / suspend / reinstate, verify.
 
 Real parts only: the SQLite status store, the built-in catalogue, the synthetic registry, ES256 keys;
-the log is a list that records what the issuer role hands it (the ``EntryRecorder`` port).
+a status change appends its log entry to the pending entries of the log in the same database.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from dojang.adapters.catalogue_files import load_catalogue
 from dojang.adapters.registry import SyntheticRegistry
-from dojang.adapters.storage import SqlStatusStore, open_status_store
-from dojang.core.crypto import SigningKey, generate_key, parse_jws
+from dojang.adapters.storage import SqlStatusStore, open_status_store, open_store, store_for
+from dojang.core.crypto import Rng, SigningKey, generate_key, parse_jws
 from dojang.core.log import CredentialStatus, StatusEntry, credential_digest, parse_entry
 from dojang.core.sdjwt import parse
-from dojang.core.status import StatusReason, StatusReference, read_status_claim
+from dojang.core.status import (
+    DEFAULT_SIZE,
+    ListHead,
+    StatusChangeRecord,
+    StatusReason,
+    StatusReference,
+    read_status_claim,
+)
 from dojang.errors import ForbiddenError, InputError, NotFoundError
-from dojang.roles.issuer import DEFAULT_TTL, FULL_AT, Issuer, StatusLists, agency_slug
+from dojang.roles.issuer import DEFAULT_TTL, FULL_AT, MAX_BLOCK, Issuer, StatusLists, agency_slug
 from dojang.roles.verifier import StatusCheck, TrustedKey, TrustList, Verifier
 
 BASE = "https://status.example"
@@ -34,11 +42,14 @@ KIND = "resident-register-copy"
 
 @dataclass
 class Log:
-    entries: list[bytes] = field(default_factory=list)
+    """The log sharing the status store's database: what a status change appended to it."""
 
-    def record(self, entries: Sequence[bytes]) -> list[int]:
-        self.entries += entries
-        return list(range(len(self.entries) - len(entries) + 1, len(self.entries) + 1))
+    path: Path
+
+    @property
+    def entries(self) -> list[bytes]:
+        with open_store(self.path) as store:
+            return [p.entry for p in store.pending(1_000)]
 
 
 @dataclass
@@ -80,9 +91,9 @@ def store(tmp_path: Path) -> Iterator[SqlStatusStore]:
 
 
 @pytest.fixture
-def world(store: SqlStatusStore) -> World:
+def world(store: SqlStatusStore, tmp_path: Path) -> World:
     keys = {iss: generate_key("ES256", os.urandom) for iss in (SEOUL, BUSAN)}
-    return World(StatusLists(store, BASE, os.urandom), keys, Log(), [T0])
+    return World(StatusLists(store, BASE, os.urandom), keys, Log(tmp_path / "log.db"), [T0])
 
 
 def _digest(sd_jwt: str) -> bytes:
@@ -151,7 +162,6 @@ def test_revocation_shows_up_within_the_ttl(world: World) -> None:
         StatusReason.LOST_OR_STOLEN,
         issuer=SEOUL,
         now=T0 + 10,
-        log=world.log,
     )
     assert (change.before, change.after) == (CredentialStatus.VALID, CredentialStatus.REVOKED)
     entry = parse_entry(world.log.entries[-1])
@@ -177,12 +187,11 @@ def test_suspend_then_reinstate_is_valid_again(world: World) -> None:
         StatusReason.UNDER_INVESTIGATION,
         issuer=SEOUL,
         now=T0 + 5,
-        log=world.log,
     )
     world.clock[0] = T0 + 6
     assert _failed(world.verifier(), sd_jwt, T0 + 6) == "status"
     world.lists.change(
-        digest, CredentialStatus.VALID, StatusReason.REVIEW_COMPLETED, issuer=SEOUL, now=T0 + 7, log=world.log
+        digest, CredentialStatus.VALID, StatusReason.REVIEW_COMPLETED, issuer=SEOUL, now=T0 + 7
     )
     world.clock[0] = T0 + 8
     verdict = world.verifier().verify(sd_jwt, now=T0 + 8)
@@ -203,7 +212,7 @@ def test_history_answers_valid_at_t_across_a_suspension_and_a_revocation(world: 
         (T0 + 300, CredentialStatus.REVOKED, StatusReason.COURT_ORDER),
     ]
     for when, after, reason in steps:
-        world.lists.change(digest, after, reason, issuer=SEOUL, now=when, log=world.log)
+        world.lists.change(digest, after, reason, issuer=SEOUL, now=when)
     world.clock[0] = T0 + 1000
     verifier = world.verifier()
     expected = {
@@ -234,7 +243,6 @@ def test_another_agency_cannot_change_a_credential_and_nothing_changes(world: Wo
             StatusReason.UNSPECIFIED,
             issuer=BUSAN,
             now=T0,
-            log=world.log,
         )
     assert world.lists.store.load_list("seoul-1") == before
     assert world.log.entries == []
@@ -244,7 +252,7 @@ def test_another_agency_cannot_change_a_credential_and_nothing_changes(world: Wo
 @pytest.mark.parametrize(
     ("first", "second", "reason"),
     [
-        (CredentialStatus.REVOKED, CredentialStatus.REVOKED, StatusReason.UNSPECIFIED),
+        (CredentialStatus.REVOKED, CredentialStatus.REVOKED, StatusReason.LOST_OR_STOLEN),
         (CredentialStatus.REVOKED, CredentialStatus.VALID, StatusReason.REVIEW_COMPLETED),
         (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED, StatusReason.UNSPECIFIED),
         (None, CredentialStatus.VALID, StatusReason.REVIEW_COMPLETED),
@@ -256,10 +264,10 @@ def test_changes_that_make_no_sense_are_refused(
 ) -> None:
     digest = _digest(world.issue())
     if first is not None:
-        world.lists.change(digest, first, StatusReason.UNSPECIFIED, issuer=SEOUL, now=T0, log=world.log)
+        world.lists.change(digest, first, StatusReason.UNSPECIFIED, issuer=SEOUL, now=T0)
     logged = list(world.log.entries)
     with pytest.raises(InputError):
-        world.lists.change(digest, second, reason, issuer=SEOUL, now=T0 + 1, log=world.log)
+        world.lists.change(digest, second, reason, issuer=SEOUL, now=T0 + 1)
     assert world.log.entries == logged
 
 
@@ -271,7 +279,6 @@ def test_an_unknown_credential_or_reason_is_refused(world: World) -> None:
             StatusReason.UNSPECIFIED,
             issuer=SEOUL,
             now=T0,
-            log=world.log,
         )
     with pytest.raises(InputError, match="lost-or-stolen"):
         StatusReason.parse("stolen")
@@ -310,3 +317,131 @@ class _Swapped:
 
     def fetch(self, uri: str, *, at: int | None = None) -> str:
         return self.world.lists.token(uri.rsplit("/", 1)[-1], self.world.keys[BUSAN], now=T0)
+
+
+def test_the_change_just_made_asked_again_is_answered_and_logged_once(world: World) -> None:
+    digest = _digest(world.issue())
+    first = world.lists.change(
+        digest, CredentialStatus.SUSPENDED, StatusReason.UNDER_INVESTIGATION, issuer=SEOUL, now=T0 + 1
+    )
+    again = world.lists.change(
+        digest, CredentialStatus.SUSPENDED, StatusReason.UNDER_INVESTIGATION, issuer=SEOUL, now=T0 + 9
+    )
+    assert (first.repeated, again.repeated) == (False, True)
+    assert (again.log_seq, again.time, again.before) == (first.log_seq, T0 + 1, CredentialStatus.VALID)
+    assert len(world.log.entries) == 1
+    with pytest.raises(InputError):  # the same status for another reason is not the change made
+        world.lists.change(digest, CredentialStatus.SUSPENDED, StatusReason.UNSPECIFIED, issuer=SEOUL, now=T0)
+    reinstate = CredentialStatus.VALID, StatusReason.REVIEW_COMPLETED
+    world.lists.change(digest, *reinstate, issuer=SEOUL, now=T0 + 2)
+    later = world.lists.change(
+        digest, CredentialStatus.SUSPENDED, StatusReason.UNDER_INVESTIGATION, issuer=SEOUL, now=T0 + 3
+    )
+    assert not later.repeated  # suspended again after a reinstatement: a new change
+    assert [parse_entry(e).status for e in world.log.entries] == [
+        CredentialStatus.SUSPENDED,
+        CredentialStatus.VALID,
+        CredentialStatus.SUSPENDED,
+    ]
+    assert world.lists.store.last_change(digest) == StatusChangeRecord(
+        digest, CredentialStatus.VALID, CredentialStatus.SUSPENDED, StatusReason.UNDER_INVESTIGATION, T0 + 3,
+        later.log_seq,
+    )  # fmt: skip
+
+
+# -- allocation by blocks, and the races it must survive ---------------------------------------------
+
+
+_NUMBERS = itertools.count(1)
+
+
+def _fake_signer() -> Callable[[StatusReference], str]:
+    def sign(ref: StatusReference) -> str:
+        return f"eyJhIjoxfQ.eyJ{next(_NUMBERS)}fQ.c2ln~"  # a well-formed JWS shape is all the digest needs
+
+    return sign
+
+
+class _Racing(SqlStatusStore):
+    """The real store, with another issuer acting once just after this one reads the lists (``heads``)
+    or just before it reserves (``reserve``): the interleavings two processes can produce."""
+
+    def __init__(self, path: Path, on: str, other: Callable[[], object]) -> None:
+        super().__init__(store_for(path))
+        self._on, self._other = on, other
+
+    def _race(self, name: str) -> None:
+        if self._on == name:
+            self._on = ""
+            self._other()
+
+    def heads(self, issuer: str | None = None) -> list[ListHead]:
+        heads = super().heads(issuer)
+        self._race("heads")
+        return heads
+
+    def reserve(self, list_id: str, count: int, rng: Rng, *, limit: int) -> list[int]:
+        self._race("reserve")
+        return super().reserve(list_id, count, rng, limit=limit)
+
+
+def test_losing_the_race_to_open_a_list_reads_again_and_issues(store: SqlStatusStore, tmp_path: Path) -> None:
+    other = StatusLists(store, BASE, os.urandom)
+    racing = _Racing(tmp_path / "log.db", "heads", lambda: other.allocate(SEOUL, T0, _fake_signer()))
+    lists = StatusLists(racing.open(), BASE, os.urandom)
+    _, record = lists.allocate(SEOUL, T0 + 1, _fake_signer())  # saw no list, but the other opened it
+    assert record.list_id == "seoul-1"
+    assert [s.id for s in store.lists(SEOUL)] == ["seoul-1"]
+    assert [s.time for s in store.snapshots("seoul-1")] == [T0]  # the winner's first snapshot only
+    assert (lists.lost_races, other.lost_races) == (1, 0)
+    racing.close()
+
+
+def test_losing_the_race_for_the_last_indexes_opens_the_next_list(
+    store: SqlStatusStore, tmp_path: Path
+) -> None:
+    other = StatusLists(store, BASE, os.urandom, size=8)
+    racing = _Racing(tmp_path / "log.db", "", lambda: other.allocate(SEOUL, T0, _fake_signer()))
+    lists = StatusLists(racing.open(), BASE, os.urandom, size=8)
+    lists.current(SEOUL, T0)
+    assert len(store.reserve("seoul-1", lists.limit - 1, os.urandom, limit=lists.limit)) == 5
+    racing._on = "reserve"  # the other takes the last index of seoul-1 just before this one reserves
+    _, record = lists.allocate(SEOUL, T0, _fake_signer())
+    assert record.list_id == "seoul-2"
+    assert [s.allocated for s in store.lists(SEOUL)] == [6, 1]
+    assert lists.lost_races == 1
+    racing.close()
+
+
+def test_blocks_start_at_one_index_and_double(store: SqlStatusStore) -> None:
+    lists = StatusLists(store, BASE, os.urandom)
+    allocated = []
+    for _ in range(8):
+        lists.allocate(SEOUL, T0, _fake_signer())
+        allocated.append(store.load_list("seoul-1").allocated)
+    assert allocated == [1, 3, 3, 7, 7, 7, 7, 15]  # a one-shot issuer reserves only what it uses
+    assert MAX_BLOCK == 64
+
+
+def test_a_block_is_random_indexes_handed_out_in_draw_order(store: SqlStatusStore) -> None:
+    lists = StatusLists(store, BASE, os.urandom)
+    handed = [lists.allocate(SEOUL, T0, _fake_signer())[1].idx for _ in range(1 + 2 + 4 + 8 + 16 + 32 + 64)]
+    block = handed[-64:]  # one reservation of MAX_BLOCK indexes
+    assert store.load_list("seoul-1").allocated == 127
+    assert block != sorted(block)  # not a range, and not handed out in index order
+    assert max(block) - min(block) > DEFAULT_SIZE // 2
+
+
+def test_an_index_whose_signing_failed_is_handed_out_next(store: SqlStatusStore) -> None:
+    lists = StatusLists(store, BASE, os.urandom)
+    tried: list[int] = []
+
+    def refuse(ref: StatusReference) -> str:
+        tried.append(ref.idx)
+        raise InputError("the registry has no such citizen")
+
+    with pytest.raises(InputError):
+        lists.allocate(SEOUL, T0, refuse)
+    _, record = lists.allocate(SEOUL, T0, _fake_signer())
+    assert record.idx == tried[0]
+    assert store.load_list("seoul-1").allocated == 1

@@ -1,6 +1,6 @@
 """Token Status List (draft-ietf-oauth-status-list-18): bit array, token, reference, history, store port."""
 
-from dojang.core.status._allocate import DRAW_ATTEMPTS, UsedIndexes, allocate_index, mark_used
+from dojang.core.status._allocate import DRAW_ATTEMPTS, UsedIndexes, allocate_index, draw_indexes, mark_used
 from dojang.core.status._history import SnapshotWindow, StatusSnapshot, snapshot_at, status_at
 from dojang.core.status._list import ALLOWED_BITS, DEFAULT_SIZE, MAX_LIST_BYTES, StatusList
 from dojang.core.status._reason import StatusReason
@@ -15,6 +15,8 @@ from dojang.core.status._reference import (
 )
 from dojang.core.status._store import (
     CredentialRecord,
+    ListHead,
+    StatusChangeRecord,
     StatusConflictError,
     StatusStore,
     StoredList,
@@ -39,7 +41,9 @@ __all__ = [
     "MAX_LIST_BYTES",
     "TYP",
     "CredentialRecord",
+    "ListHead",
     "SnapshotWindow",
+    "StatusChangeRecord",
     "StatusConflictError",
     "StatusError",
     "StatusList",
@@ -53,6 +57,7 @@ __all__ = [
     "VerifiedStatusList",
     "allocate_index",
     "credential_status",
+    "draw_indexes",
     "mark_used",
     "read_status_claim",
     "require_valid",

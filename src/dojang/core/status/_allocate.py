@@ -28,7 +28,7 @@ from dojang.core.crypto import Rng
 from dojang.core.status._reference import StatusListFullError
 from dojang.errors import InputError
 
-__all__ = ["DRAW_ATTEMPTS", "UsedIndexes", "allocate_index", "mark_used"]
+__all__ = ["DRAW_ATTEMPTS", "UsedIndexes", "allocate_index", "draw_indexes", "mark_used"]
 
 #: Random draws before the fallback scan; see the module docstring for the failure probability.
 DRAW_ATTEMPTS = 64
@@ -45,8 +45,8 @@ def _membership(used: UsedIndexes, size: int) -> _IsUsed:
     if isinstance(used, bytes | bytearray):
         if len(used) < (size + 7) // 8:
             raise InputError(f"a used-index bitmap for {size} entries needs {(size + 7) // 8} bytes")
-        bitmap = bytes(used)
-        return lambda idx: bool(bitmap[idx >> 3] >> (idx & 7) & 1)
+        # Read in place, not copied: draw_indexes marks each draw in the same bitmap between draws.
+        return lambda idx: bool(used[idx >> 3] >> (idx & 7) & 1)
     return used.__contains__
 
 
@@ -73,6 +73,23 @@ def allocate_index(used: UsedIndexes, size: int, rng: Rng, *, attempts: int = DR
         if not is_used(idx):
             return idx
     raise StatusListFullError(f"all {size} indexes of the status list are in use")
+
+
+def draw_indexes(used: bytearray, size: int, count: int, rng: Rng) -> list[int]:
+    """``count`` distinct indexes, each a uniformly random one of those still unused when it is drawn,
+    marked in ``used`` as drawn and returned **in draw order**.
+
+    A block drawn this way is ``count`` independent draws of :func:`allocate_index`, not a range: an
+    issuer may reserve it at once and hand its indexes out one by one, in this order, and each
+    credential's index is as random as if it had been drawn alone. Never sort a block before handing
+    it out: sorted, the order of issuance would show in the indexes.
+    """
+    drawn: list[int] = []
+    for _ in range(count):
+        idx = allocate_index(used, size, rng)
+        mark_used(used, idx)
+        drawn.append(idx)
+    return drawn
 
 
 def mark_used(bitmap: bytearray, idx: int) -> None:

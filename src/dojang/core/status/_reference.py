@@ -35,6 +35,7 @@ FAILURES = (
     "malformed",  # the Status List Token does not parse as a JWS
     "typ",  # its header typ is not statuslist+jwt
     "algorithm",  # its alg is not on the allow-list
+    "signer",  # not signed by the credential's agency (x5c chain, issuer id, revocation; or kid)
     "signature",  # its signature does not verify with the given key
     "claims",  # a required claim is missing or has the wrong type
     "sub",  # its sub is not the uri the credential referenced

@@ -1,8 +1,9 @@
 """Status List Tokens in JWT format (draft-ietf-oauth-status-list-18 §5.1, §8.3): sign, verify, read.
 
 Verification runs the draft's §8.3 steps 3–6 as named failures of one ``status`` check: the JWS
-parses, ``typ`` is ``statuslist+jwt``, ``alg`` is on the allow-list, the signature verifies with the
-agency's key, the required claims have their types, ``sub`` is the ``uri`` the credential
+parses, ``typ`` is ``statuslist+jwt``, ``alg`` is on the allow-list, the signer is the credential's
+agency (a ``key`` resolver raises ``StatusError("signer", …)`` otherwise), the signature verifies
+with its key, the required claims have their types, ``sub`` is the ``uri`` the credential
 referenced, the clock passed in lies within ``iat``/``exp`` (and, for a historical request, the
 requested time does too, §8.4), and the list decodes within its size limit.
 """
@@ -138,6 +139,8 @@ def verify_status_list_token(
         raise StatusError("algorithm", exc.message) from exc
     try:
         verify_jws(jws, key, allowed_algs=allowed_algs, what="status list token")
+    except StatusError:
+        raise  # the key resolver's own verdict on the signer (failure "signer")
     except DojangError as exc:
         raise StatusError("signature", exc.message) from exc
     iat, exp, ttl = _check_claims(jws.payload, uri)

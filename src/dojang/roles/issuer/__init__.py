@@ -33,10 +33,13 @@ from dojang.roles.issuer._oid4vci import (
 from dojang.roles.issuer._status import (
     DEFAULT_TTL,
     FULL_AT,
+    MAX_BLOCK,
     TOKEN_LIFETIME,
     EntryRecorder,
+    Slot,
     StatusChange,
     StatusLists,
+    StatusSigner,
     agency_slug,
 )
 
@@ -44,6 +47,7 @@ __all__ = [
     "CREDENTIAL_FORMAT",
     "DEFAULT_TTL",
     "FULL_AT",
+    "MAX_BLOCK",
     "MAX_BULK_ITEMS",
     "OFFER_SCHEME",
     "PRE_AUTHORIZED_GRANT",
@@ -66,8 +70,10 @@ __all__ = [
     "Oid4vciIssuer",
     "Oid4vciStore",
     "Resolver",
+    "Slot",
     "StatusChange",
     "StatusLists",
+    "StatusSigner",
     "StoredOffer",
     "agency_slug",
     "check_proof",

@@ -9,12 +9,13 @@ body give the same job; the same key with another body is refused). A :class:`Bu
 through it a chunk at a time, each chunk in four commits, so that a restart resumes where it
 stopped and never issues an item twice:
 
-1. sign the chunk and save every status index in one status-list transaction (:func:`issue_batch`);
+1. sign the chunk with indexes reserved for this process and record them in one transaction
+   (:func:`issue_batch`);
 2. store the signed credentials in the job (items ``signed``; failures ``failed`` with the reason);
 3. record their issuance entries in the log (one durable ``record``);
 4. mark them ``issued`` (acknowledged: counted as done, listed, downloadable).
 
-A crash after 1 leaves unused indexes (harmless: nothing was handed out) and the items are signed
+A crash after 1 leaves recorded indexes of credentials never handed out (harmless) and the items are signed
 again; after 2 the stored credentials are logged on resume (a crash between 3 and 4 logs them once
 more, which an auditor reads as a retry); no item ever gets a second credential.
 """
@@ -29,16 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dojang.core.log import IssuanceEntry, credential_digest, encode_entry
-from dojang.core.status import (
-    CredentialRecord,
-    StatusConflictError,
-    StatusReference,
-    allocate_index,
-    mark_used,
-)
+from dojang.core.status import CredentialRecord
 from dojang.errors import ConfigError, DojangError
 from dojang.roles.issuer._issuer import IssuedCredential, Issuer
-from dojang.roles.issuer._status import EntryRecorder, StatusLists
+from dojang.roles.issuer._status import EntryRecorder, Slot, StatusLists
 
 __all__ = [
     "MAX_BULK_ITEMS",
@@ -56,7 +51,6 @@ __all__ = [
 
 #: The most items one bulk request may carry (larger requests are refused, 413).
 MAX_BULK_ITEMS = 10_000
-_RETRIES = 8
 PENDING, SIGNED, ISSUED, FAILED = "pending", "signed", "issued", "failed"
 
 #: One item request (its stored JSON) → (kind id, registry claims, holder JWK or None) at ``now``.
@@ -200,47 +194,28 @@ def issue_batch(
     *,
     now: datetime.datetime,
 ) -> list[Outcome]:
-    """Sign each request with a fresh random index of the agency's list; all indexes saved in one
-    transaction per list (re-signed on a concurrent writer). A request that cannot be issued gets its
-    error in place of the credential, and uses no index."""
-    outcomes: dict[int, Outcome] = {}
-    todo, when = list(range(len(requests))), int(now.timestamp())
-    while todo:
-        for _ in range(_RETRIES):
-            stored = lists.current(issuer.iss, when)
-            part = todo[: max(1, stored.size - stored.allocated)]
-            used, records = bytearray(stored.used), []
-            made: dict[int, Outcome] = {}
-            for i in part:
-                kind_id, claims, holder = requests[i]
-                idx = allocate_index(used, stored.size, lists.rng)
-                try:
-                    credential = issuer.issue(
-                        kind_id, claims, now=now, holder_jwk=holder, status=StatusReference(idx, stored.uri)
-                    )
-                except DojangError as exc:
-                    made[i] = exc
-                    continue
-                mark_used(used, idx)
-                record = CredentialRecord(credential_digest(credential.sd_jwt), stored.id, idx, issuer.iss)
-                made[i] = (credential, record)
-                records.append(record)
-            if records:
-                try:
-                    lists.store.save_list(
-                        stored.id, version=stored.version, used=bytes(used),
-                        allocated=stored.allocated + len(records), credentials=records,
-                    )  # fmt: skip
-                except StatusConflictError:
-                    continue
-            break
-        else:
-            raise StatusConflictError(
-                f"status list of {issuer.iss} kept changing: {_RETRIES} attempts failed"
-            )
-        outcomes.update(made)
-        todo = todo[len(part) :]
-    return [outcomes[i] for i in range(len(requests))]
+    """Sign each request with a fresh random index of the agency's lists (reserved for this process
+    first, so nothing is signed twice); all the credentials recorded in one transaction. A request
+    that cannot be issued gets its error in place of the credential, and its index goes back unused."""
+    slots = lists.take(issuer.iss, int(now.timestamp()), len(requests))
+    outcomes: list[Outcome] = []
+    records: list[CredentialRecord] = []
+    unused: list[Slot] = []
+    for (kind_id, claims, holder), slot in zip(requests, slots, strict=True):
+        try:
+            credential = issuer.issue(kind_id, claims, now=now, holder_jwk=holder, status=slot.ref)
+        except DojangError as exc:
+            outcomes.append(exc)
+            unused.append(slot)
+            continue
+        record = CredentialRecord(
+            credential_digest(credential.sd_jwt), slot.list_id, slot.ref.idx, issuer.iss
+        )
+        outcomes.append((credential, record))
+        records.append(record)
+    lists.give_back(issuer.iss, unused)
+    lists.record(records)
+    return outcomes
 
 
 def issue_logged(
