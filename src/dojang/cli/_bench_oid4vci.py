@@ -270,8 +270,8 @@ def oid4vci_flow_rate(
         wallets = _Wallets(state, store, port)
         try:
             with _server(data, url, port, workers, log_db) as pid:
-                # Warm-up, not timed: one flow alone opens the agency's status list (two first issuances
-                # at once can race to open it, and one is refused), then every thread's caches.
+                # Warm-up, not timed: one flow alone opens the agency's status list, then every
+                # thread's caches.
                 wallets.run(1, flows=1)
                 wallets.run(threads, flows=4 * threads)
                 wallets.done = 0

@@ -135,9 +135,11 @@ class _Kept:
         return signer
 
     def issuing(self, agency: str) -> threading.Lock:
-        """The agency's issuance lock in this process: its credentials take random indexes of one
-        status list row, saved by compare-and-set, so threads issuing at once would mostly lose the
-        race and sign again (on PostgreSQL 8 threads exhausted the retries); they take turns instead."""
+        """The agency's issuance lock in this process: its threads sign and record one at a time.
+
+        Not needed for correctness (status indexes come from blocks reserved per process, see
+        ``roles.issuer.StatusLists``); kept because letting one worker's threads overlap their
+        commits has not been measured to help on this machine's two cores."""
         with self._lock:
             return self._issuing.setdefault(agency, threading.Lock())
 

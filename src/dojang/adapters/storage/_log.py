@@ -40,6 +40,7 @@ __all__ = [
     "EPOCH_BITS",
     "RUN_BITS",
     "SqlLogStore",
+    "append_pending",
     "bundle_rows",
     "index_buckets",
     "pack",
@@ -71,6 +72,23 @@ _PUT_BUNDLES = (
     "INSERT INTO leaf_bundles (n, sizes, data, hashes) VALUES (?, ?, ?, ?) ON CONFLICT (n) DO UPDATE"
     " SET sizes = excluded.sizes, data = excluded.data, hashes = excluded.hashes"
 )
+
+
+def append_pending(conn: Any, mark: str, entries: Sequence[bytes]) -> list[int]:
+    """Append ``entries`` to the log's pending runs inside the caller's transaction; their sequence numbers.
+
+    The one place that writes ``pending_runs``: the log store's ``add_pending`` and the status store
+    (a status change and its log entry commit together) both call it. ``mark`` is the dialect's
+    placeholder.
+    """
+    insert = "INSERT INTO pending_runs (count, sizes, data) VALUES (?, ?, ?) RETURNING id"
+    insert = insert if mark == "?" else insert.replace("?", mark)
+    seqs: list[int] = []
+    for start in range(0, len(entries), 1 << RUN_BITS):
+        chunk = entries[start : start + (1 << RUN_BITS)]
+        (run,) = conn.execute(insert, (len(chunk), *pack(chunk))).fetchone()
+        seqs.extend(range(run << RUN_BITS, (run << RUN_BITS) + len(chunk)))
+    return seqs
 
 
 def pack(entries: Sequence[bytes]) -> tuple[bytes, bytes]:
@@ -169,16 +187,10 @@ class SqlLogStore(Connected[Any]):
     # -- pending entries and integration -----------------------------------------------------------
 
     def add_pending(self, entries: Sequence[bytes]) -> list[int]:
-        seqs: list[int] = []
         if not entries:
-            return seqs
-        insert = self._q("INSERT INTO pending_runs (count, sizes, data) VALUES (?, ?, ?) RETURNING id")
+            return []
         with self._write() as conn:
-            for start in range(0, len(entries), 1 << RUN_BITS):
-                chunk = entries[start : start + (1 << RUN_BITS)]
-                (run,) = conn.execute(insert, (len(chunk), *pack(chunk))).fetchone()
-                seqs.extend(range(run << RUN_BITS, (run << RUN_BITS) + len(chunk)))
-        return seqs
+            return append_pending(conn, self._mark, entries)
 
     def pending(self, limit: int) -> list[PendingEntry]:
         batch = self.pending_batch(limit)

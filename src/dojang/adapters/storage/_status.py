@@ -15,8 +15,7 @@ Creating a list is an ``INSERT … ON CONFLICT DO NOTHING``: a writer that loses
 list gets an InputError it can act on (read the lists again), not a driver's unique violation.
 
 A status change (``save_change``) also appends its log entry to the log's pending entries, in the
-same transaction as the list: the row is exactly what the log store's ``add_pending`` writes (a
-``pending_runs`` row of one entry, packed by ``_log.pack``, numbered ``id << RUN_BITS``), so the
+same transaction as the list, through the log store's own ``_log.append_pending``, so the
 sequencer integrates it like any other entry, and a crash can never leave a change logged but not
 applied, or applied but not logged.
 """
@@ -28,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dojang.adapters.storage._log import RUN_BITS, pack
+from dojang.adapters.storage._log import append_pending
 from dojang.adapters.storage._open import store_for
 from dojang.adapters.storage._postgres import PostgresLogStore
 from dojang.adapters.storage._sqlite import SqliteLogStore
@@ -228,21 +227,12 @@ class SqlStatusStore:
     ) -> StatusChangeRecord:
         with self._db._write() as conn:
             self._save(conn, list_id, version, data, None, snapshot, ())
-            seq = self._append_to_log(conn, entry)
+            (seq,) = append_pending(conn, self._mark, [entry])
             conn.execute(
                 self._q(_PUT_CHANGE),
                 (change.digest, int(change.before), int(change.after), change.reason, change.time, seq),
             )
         return replace(change, log_seq=seq)
-
-    def _append_to_log(self, conn: Any, entry: bytes) -> int:
-        """Append ``entry`` to the log's pending entries exactly as the log store's ``add_pending`` does
-        (a run of one, ``dojang.adapters.storage._log``), in this transaction; its sequence number."""
-        row = conn.execute(
-            self._q("INSERT INTO pending_runs (count, sizes, data) VALUES (1, ?, ?) RETURNING id"),
-            pack([entry]),
-        ).fetchone()
-        return int(row[0]) << RUN_BITS
 
     def _save(  # noqa: PLR0917 - private: save_list's arguments, passed through in one place
         self,
