@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from dojang.adapters._http import get_bounded
 from dojang.adapters.anchor import InProcessChain, JsonRpcChain
 from dojang.adapters.keystore import atomic_write
 from dojang.core.encoding import loads_strict
@@ -45,7 +46,7 @@ from dojang.core.log import (
     tile_path,
     tile_width,
 )
-from dojang.errors import ConfigError, DojangError, NotFoundError, TooLargeError, UnavailableError
+from dojang.errors import ConfigError, DojangError, NotFoundError
 from dojang.roles.verifier import DEFAULT_ANCHOR_WINDOW, ChainView, LogTrust
 
 __all__ = [
@@ -209,21 +210,7 @@ class HttpTiles:
         return self._size
 
     def _get(self, client: httpx.Client, path: str, *, limit: int = TILE_WIDTH * HASH_SIZE) -> bytes | None:
-        url = self.base_url + path
-        try:
-            with client.stream("GET", url) as reply:
-                if reply.status_code == 404:
-                    return None
-                if reply.status_code != 200:
-                    raise UnavailableError(f"{url} answered HTTP {reply.status_code}")
-                body = bytearray()
-                for chunk in reply.iter_bytes():
-                    body += chunk
-                    if len(body) > limit:
-                        raise TooLargeError(f"{url} sent over {limit} bytes")
-        except httpx.HTTPError as exc:
-            raise UnavailableError(f"cannot fetch {url}: {exc}") from None
-        return bytes(body)
+        return get_bounded(client, self.base_url + path, limit=limit)
 
 
 def export_tiles(store: LogStore, size: int, root: Path) -> int:

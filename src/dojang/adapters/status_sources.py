@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from dojang.adapters._http import get_bounded
 from dojang.adapters.keystore import KeyStore, atomic_write
 from dojang.adapters.trust_list_files import REGISTRY_FILE, read_registry
 from dojang.core.crypto import Certificate, SigningKey, encode_x5c
@@ -186,19 +187,11 @@ class HttpStatusSource:
         if not url.startswith(("https://", "http://")):
             raise NotFoundError(f"status list URI {url!r} is not an http(s) URL")
         params = None if at is None else {"time": str(at)}
-        try:
-            with self._client.stream("GET", url, params=params, headers={"Accept": MEDIA_TYPE}) as reply:
-                if reply.status_code == 404:
-                    raise NotFoundError(f"{url} answered 404: no such status list (at that time)")
-                if reply.status_code != 200:
-                    raise UnavailableError(f"{url} answered HTTP {reply.status_code}")
-                body = bytearray()
-                for chunk in reply.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_TOKEN_BYTES:
-                        raise TooLargeError(f"{url} sent over {MAX_TOKEN_BYTES} bytes")
-        except httpx.HTTPError as exc:
-            raise UnavailableError(f"cannot fetch {url}: {exc}") from None
+        body = get_bounded(
+            self._client, url, limit=MAX_TOKEN_BYTES, params=params, headers={"Accept": MEDIA_TYPE}
+        )
+        if body is None:
+            raise NotFoundError(f"{url} answered 404: no such status list (at that time)")
         return body.decode("ascii", "replace").strip()
 
     def close(self) -> None:
