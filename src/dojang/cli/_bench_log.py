@@ -37,6 +37,7 @@ from dojang.core.log import (
     encode_entry,
     integrate,
     leaf_hash,
+    leaf_hashes,
     verify_inclusion,
 )
 from dojang.errors import ConfigError, VerificationError
@@ -99,7 +100,7 @@ def build_log(path: Path, size: int) -> ScanningLogStore:
     maker, edge = _Entries(), Edge(0)
     while edge.size < size:
         entries = maker.make(min(_BUILD_BATCH, size - edge.size))
-        hashes = [leaf_hash(e) for e in entries]
+        hashes = leaf_hashes(entries)
         result = integrate(edge, hashes)
         store.integrate(
             taken=[],
@@ -157,7 +158,7 @@ def _log_integrate(params: LogParams) -> Op:
 def _sequence(store: ScanningLogStore, edge: Edge) -> Edge:
     """One sequencer batch: read the oldest pending entries, hash, integrate, commit; the new edge."""
     pending = store.pending_batch(BATCH)
-    hashes = [leaf_hash(e) for e in pending.entries]
+    hashes = leaf_hashes(pending.entries)
     result = integrate(edge, hashes)
     store.integrate(
         taken=pending.seqs,
@@ -193,7 +194,7 @@ def _log_integrate_core(_params: LogParams) -> Op:
     state = _Sequencer(Edge(0))
 
     def run() -> None:
-        state.edge = integrate(state.edge, [leaf_hash(e) for e in entries]).edge
+        state.edge = integrate(state.edge, leaf_hashes(entries)).edge
 
     return Op(run, per_run=BATCH, batch=1, warm_up=2, extra={"batch": BATCH})
 
@@ -240,13 +241,13 @@ def audit_log(store: ScanningLogStore) -> int:
     that differs, naming the first index it covers.
     """
     head = store.head()
-    edge, hashes = Edge(0), []
+    edge, entries = Edge(0), []
     for entry in store.iter_entries(0, head.size, BATCH):
-        hashes.append(leaf_hash(entry))
-        if len(hashes) == BATCH:
-            edge, hashes = _replay(store, edge, hashes), []
-    if hashes:
-        edge = _replay(store, edge, hashes)
+        entries.append(entry)
+        if len(entries) == BATCH:
+            edge, entries = _replay(store, edge, leaf_hashes(entries)), []
+    if entries:
+        edge = _replay(store, edge, leaf_hashes(entries))
     if edge.size != head.size or edge.root() != head.root:
         raise VerificationError(
             f"replaying {edge.size} entries does not give the stored root", check="log-audit"

@@ -12,7 +12,7 @@ from dojang.core.log._entry import (
     encode_entry,
     parse_entry,
 )
-from dojang.core.log._hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash, root_of
+from dojang.core.log._hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, leaf_hashes, node_hash, root_of
 from dojang.core.log._note import (
     MAX_NOTE_SIGNATURES,
     MAX_NOTE_SIZE,
@@ -108,6 +108,7 @@ __all__ = [
     "inclusion_proof_size",
     "integrate",
     "leaf_hash",
+    "leaf_hashes",
     "node_hash",
     "note_key_id",
     "open_checkpoint",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from hashlib import sha256
 
-from dojang.core.log._hashing import EMPTY_ROOT, HASH_SIZE, fold, node_hash
+from dojang.core.log._hashing import EMPTY_ROOT, HASH_SIZE, fold, node_hash, subtree_roots
 from dojang.core.log._ports import TileKey
 from dojang.core.log._tiles import TILE_HEIGHT, TILE_WIDTH
 from dojang.core.log._tree import TileReader
@@ -211,8 +210,8 @@ def _expand(data: bytes) -> tuple[bytes, ...]:
     """A tile's hashes and the hashes of its inner levels, each level's hashes concatenated."""
     levels = [data]
     while len(data) >= 2 * HASH_SIZE:
-        pairs = len(data) // (2 * HASH_SIZE)
-        data = b"".join([sha256(b"\x01" + data[i * 64 : i * 64 + 64]).digest() for i in range(pairs)])
+        # An odd last hash has no parent yet.
+        data = subtree_roots(data[: len(data) // (2 * HASH_SIZE) * 2 * HASH_SIZE], 1)
         levels.append(data)
     return tuple(levels)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from hashlib import sha256
 
-from dojang.core.log._hashing import EMPTY_ROOT, HASH_SIZE, fold
+from dojang.core.log._hashing import EMPTY_ROOT, HASH_SIZE, fold, subtree_roots
 from dojang.core.log._ports import TileKey, TreeHead
 from dojang.core.log._tiles import TILE_HEIGHT, TILE_WIDTH, edge_tiles
 from dojang.errors import NotFoundError
@@ -55,11 +54,7 @@ class Integration:
 
 def subtree_root(data: bytes) -> bytes:
     """The root of a perfect subtree given its 2**r bottom hashes, concatenated."""
-    while len(data) > HASH_SIZE:
-        data = b"".join(
-            [sha256(b"\x01" + data[i : i + 2 * HASH_SIZE]).digest() for i in range(0, len(data), 64)]
-        )
-    return data
+    return subtree_roots(data, (len(data) // HASH_SIZE).bit_length() - 1) if data else data
 
 
 def read_edge(read_tiles: TileReader, size: int) -> Edge:
@@ -80,7 +75,7 @@ def read_edge(read_tiles: TileReader, size: int) -> Edge:
 
 def integrate(edge: Edge, leaf_hashes: Sequence[bytes]) -> Integration:
     """Append ``leaf_hashes`` to the tree with right edge ``edge``: new root, new edge, changed tiles."""
-    if not all(len(h) == HASH_SIZE for h in leaf_hashes):
+    if set(map(len, leaf_hashes)) - {HASH_SIZE}:
         raise ValueError("leaf hashes are 32 bytes")
     tiles: dict[TileKey, bytes] = {}
     partials = list(edge.partials)
@@ -91,11 +86,8 @@ def integrate(edge: Edge, leaf_hashes: Sequence[bytes]) -> Integration:
         first_tile = (edge.size >> (TILE_HEIGHT * level)) // TILE_WIDTH
         data = old + new
         full = len(data) // _TILE_BYTES
-        roots = []
         for t in range(full):
-            tile = data[t * _TILE_BYTES : (t + 1) * _TILE_BYTES]
-            tiles[TileKey(level, first_tile + t)] = tile
-            roots.append(subtree_root(tile))
+            tiles[TileKey(level, first_tile + t)] = data[t * _TILE_BYTES : (t + 1) * _TILE_BYTES]
         rest = data[full * _TILE_BYTES :]
         if rest:
             tiles[TileKey(level, first_tile + full)] = rest
@@ -103,7 +95,8 @@ def integrate(edge: Edge, leaf_hashes: Sequence[bytes]) -> Integration:
             partials[level] = rest
         else:
             partials.append(rest)
-        new = b"".join(roots)
+        # The full tiles' roots, one call for all of them: the next level's new hashes.
+        new = subtree_roots(data[: full * _TILE_BYTES], TILE_HEIGHT)
         level += 1
     size = edge.size + len(leaf_hashes)
     result = Edge(size, tuple(partials))

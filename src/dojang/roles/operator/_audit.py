@@ -35,7 +35,7 @@ from dojang.core.log import (
     Prover,
     TileKey,
     integrate,
-    leaf_hash,
+    leaf_hashes,
     open_checkpoint,
     parse_entry,
     verify_consistency,
@@ -110,7 +110,7 @@ def audit_log(
 
 
 def _replay(store: LogStore, edge: Edge, chunk: list[bytes | None]) -> Edge:
-    hashes = []
+    entries = []
     for offset, entry in enumerate(chunk):
         index = edge.size + offset
         if entry is None:
@@ -121,8 +121,8 @@ def _replay(store: LogStore, edge: Edge, chunk: list[bytes | None]) -> Edge:
             raise AuditError(
                 "log-entry", f"entry {index} is not a log entry: {exc.message}", index=index
             ) from None
-        hashes.append(leaf_hash(entry))
-    result = integrate(edge, hashes)
+        entries.append(entry)
+    result = integrate(edge, leaf_hashes(entries))
     stored = store.tiles(result.tiles)
     # Level order: a rewritten entry shows first in its level-0 tile, which names the index exactly.
     for key in sorted(result.tiles, key=lambda k: (k.level, k.index)):

@@ -36,6 +36,7 @@ from dojang.core.log import (
     encode_entry,
     integrate,
     leaf_hash,
+    leaf_hashes,
     parse_checkpoint_text,
     parse_note,
     read_edge,
@@ -138,7 +139,7 @@ class LogService:
         while (pending := self.store.pending_batch(batch)).entries:
             edge = self._current_edge()
             entries = pending.entries
-            hashes = [leaf_hash(e) for e in entries]
+            hashes = leaf_hashes(entries)
             result = integrate(edge, hashes)
             try:
                 self.store.integrate(

@@ -50,6 +50,7 @@ EXPECTED = {
     "inclusion_proof_size",
     "integrate",
     "leaf_hash",
+    "leaf_hashes",
     "node_hash",
     "note_key_id",
     "open_checkpoint",

@@ -1,0 +1,6 @@
+"""Types of the C module dojang.core.log._merkle (see _merkle.c; dojang.core.log._hashing picks it)."""
+
+from collections.abc import Sequence
+
+def leaf_hashes(entries: Sequence[bytes], /) -> list[bytes]: ...
+def subtree_roots(hashes: bytes, height: int, /) -> bytes: ...
