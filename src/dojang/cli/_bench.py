@@ -216,9 +216,30 @@ def _timed(run: Callable[[], object], seconds: float, batch: int = _BATCH) -> tu
     return count, start, end
 
 
+#: A ratio row and its raw ES256 baseline alternate in slices this long, so that both see the same
+#: machine: a neighbour's load or a clock change in the middle of a run moves both rates alike.
+_SLICE = 0.25
+
+
+def _timed_pair(op: Op, base: Op, seconds: float) -> tuple[int, float, int, float]:
+    """``op`` and ``base`` in alternating slices, ``seconds`` of each: (count, time) of each."""
+    counts, spent = [0, 0], [0.0, 0.0]
+    slices = max(1, round(seconds / _SLICE))
+    for _ in range(slices):
+        for which, each in enumerate((op, base)):
+            count, start, end = _timed(each.run, seconds / slices, each.batch)
+            counts[which] += count
+            spent[which] += end - start
+    return counts[0], spent[0], counts[1], spent[1]
+
+
 @dataclass(frozen=True, slots=True)
 class _Reply:
-    """A worker's report on one row: ``error`` set, or the count, timed span and CPU seconds used."""
+    """A worker's report on one row: ``error`` set, or the count, timed span and CPU seconds used.
+
+    A ratio row also reports its baseline's count and time (``base``) and its own timed seconds
+    (``own``), measured in alternating slices.
+    """
 
     error: str | None = None
     count: int = 0
@@ -227,6 +248,8 @@ class _Reply:
     cpu: float = 0.0
     disclosures: int | None = None
     extra: dict[str, Any] | None = None
+    own: float = 0.0
+    base: tuple[int, float] | None = None
 
 
 def _next_task(inbox: Queue[Any]) -> Any:
@@ -247,10 +270,13 @@ def _worker(inbox: Queue[Any], outbox: Queue[Any], barrier: threading.Barrier) -
     reported = 0.0
     while (task := _next_task(inbox)) is not None:
         name, seconds, params = task
+        baseline = BASELINES.get(name, name)
         try:
             op = _setup(name, params)
-            for _ in range(op.warm_up):
-                op.run()
+            base = _setup(baseline, params) if baseline != name else None
+            for each in (op, base) if base is not None else (op,):
+                for _ in range(each.warm_up):
+                    each.run()
         except Exception as exc:  # noqa: BLE001 - any failure is reported to the parent, which raises it
             barrier.abort()
             outbox.put(_Reply(error=f"{name}: {type(exc).__name__}: {exc}"))
@@ -260,13 +286,23 @@ def _worker(inbox: Queue[Any], outbox: Queue[Any], barrier: threading.Barrier) -
         except threading.BrokenBarrierError:
             outbox.put(_Reply(error=f"{name}: another worker failed to set up"))
             continue
+        own, paired = 0.0, None
         try:
-            count, start, end = _timed(op.run, seconds, op.batch)
+            if base is None:
+                count, start, end = _timed(op.run, seconds, op.batch)
+            else:
+                start = time.monotonic()
+                count, own, base_count, base_time = _timed_pair(op, base, seconds)
+                end, paired = time.monotonic(), (base_count, base_time)
         finally:
             if op.close is not None:
                 op.close()
         used = time.process_time()
-        outbox.put(_Reply(None, count * op.per_run, start, end, used - reported, op.disclosures, op.extra))
+        outbox.put(
+            _Reply(
+                None, count * op.per_run, start, end, used - reported, op.disclosures, op.extra, own, paired
+            )
+        )
         reported = used
 
 
@@ -339,6 +375,11 @@ class _Workers:
         wall = max(reply.end for reply in replies) - min(reply.start for reply in replies)
         row: dict[str, Any] = {"name": name, "cores": len(self.processes), "ops_per_s": count / wall}
         row.update(ops=count, seconds=round(wall, 3))
+        if all(reply.base is not None and reply.own > 0 for reply in replies):
+            # Alternating slices: each worker's rates over its own slices, summed over the workers.
+            row["ops_per_s"] = sum(reply.count / reply.own for reply in replies)
+            row["base_per_s"] = sum(r.base[0] / r.base[1] for r in replies if r.base is not None)
+            row["seconds"] = round(max(reply.own for reply in replies), 3)
         if replies[0].disclosures is not None:
             row["disclosures"] = replies[0].disclosures
         row.update(replies[0].extra or {})
@@ -359,7 +400,7 @@ def _with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         name, cores = row["name"], row["cores"]
         if row.get("computed"):
             continue
-        base = rate.get((BASELINES.get(name, ""), cores))
+        base = row.get("base_per_s") or rate.get((BASELINES.get(name, ""), cores))
         if base:
             row["ratio"] = round(row["ops_per_s"] / base, 4)
         ref = rate.get((REFERENCE_OF.get(name, ""), cores))
