@@ -21,6 +21,7 @@ import pytest
 from dojang.adapters.storage import SCHEMA_VERSION, ScanningLogStore, open_store
 from dojang.adapters.storage import _postgres as postgres_backend
 from dojang.adapters.storage import _sqlite as sqlite_backend
+from dojang.adapters.storage._log import IndexShape, bundle_rows, index_buckets
 from dojang.core.log import LogStore, OutboxItem, PendingEntry, TileKey, TreeHead
 from dojang.errors import ConfigError, InputError, NotFoundError
 
@@ -480,6 +481,143 @@ def test_index_of_finds_the_first_index_of_a_leaf_hash(store: ScanningLogStore) 
     assert store.index_of(leaf(b"b")) == 1
     assert store.index_of(leaf(b"zzz")) is None
     assert store.index_of(leaf(b"b")[:8] + bytes(24)) is None  # a shared prefix is not a match
+
+
+# -- the leaf-hash index's merged levels --------------------------------------------------------------
+
+#: A shrunken index: epochs of 16 leaves, 4 of them to a level-1 era, up to level 3 (1,024 leaves an era).
+SMALL = IndexShape(epoch_bits=4, bucket_bits=2, fan_bits=2, top=3)
+
+
+def small(store: ScanningLogStore) -> ScanningLogStore:
+    store.index_shape = SMALL  # type: ignore[attr-defined]
+    return store
+
+
+def grow(store: ScanningLogStore, names: Sequence[bytes]) -> None:
+    """Integrate these entries straight from memory, as one sequencer batch."""
+    size = store.head().size
+    store.integrate(
+        taken=[],
+        first_index=size,
+        entries=list(names),
+        leaf_hashes=[leaf(e) for e in names],
+        tiles={},
+        head=TreeHead(size + len(names), root(size + len(names))),
+    )
+
+
+def merges(backend: Backend) -> dict[int, tuple[int, int]]:
+    return {int(lv): (int(m), int(b)) for lv, m, b in backend.raw("SELECT * FROM leaf_merges")}
+
+
+def assert_all_found(store: ScanningLogStore, size: int, prefix: bytes = b"leaf") -> None:
+    for index in range(size):
+        assert store.index_of(leaf(b"%s %d" % (prefix, index))) == index
+
+
+def test_every_leaf_is_found_across_several_levels_of_merges(backend: Backend) -> None:
+    store = small(backend.open())
+    sizes = [1, 7, 40, 200, 3, 64, 500, 17, 1200, 33, 900]  # 2,965 leaves: two eras at the top level
+    done = 0
+    for count in sizes:
+        grow(store, [b"leaf %d" % i for i in range(done, done + count)])
+        done += count
+    levels = {int(level) for (level,) in backend.raw("SELECT DISTINCT level FROM leaf_eras")}
+    assert levels == {1, 2, 3}
+    assert backend.raw("SELECT count(DISTINCT era) FROM leaf_eras WHERE level = 3") == [(2,)]
+    assert_all_found(store, done)
+    for absent in (leaf(b"leaf %d" % done), leaf(b"never"), leaf(b"leaf 5")[:6] + bytes(26)):
+        assert store.index_of(absent) is None
+    store.close()
+    assert_all_found(small(backend.open()), done)
+
+
+def test_a_lookup_in_the_middle_of_a_merge_finds_every_leaf(backend: Backend) -> None:
+    store = small(backend.open())
+    done, seen_midway = 0, 0
+    while done < 600:  # one leaf a batch: a merge moves one source bucket per batch
+        grow(store, [b"leaf %d" % done])
+        done += 1
+        if any(bucket for _, bucket in merges(backend).values()) and done % 5 == 0:
+            seen_midway += 1
+            assert_all_found(store, done)
+            assert store.index_of(leaf(b"leaf %d" % done)) is None
+    assert seen_midway > 10
+
+
+def test_a_repeated_leaf_is_found_at_its_first_index_after_merges(backend: Backend) -> None:
+    store = small(backend.open())
+    grow(store, [b"twice"] + [b"leaf %d" % i for i in range(1, 300)] + [b"twice"])
+    assert merges(backend)[0][0] > 0
+    assert store.index_of(leaf(b"twice")) == 0
+    assert store.index_of(leaf(b"leaf 299")) == 299
+
+
+def test_a_log_from_before_the_merged_levels_keeps_working_and_merges_as_it_grows(backend: Backend) -> None:
+    """Migration 8 only adds tables: the level-0 index a version-7 database holds is read as it is."""
+    assert backend.migrate_to(7) == 7
+    size = 300
+    old = [b"leaf %d" % i for i in range(size)]
+    hashes = b"".join(leaf(e) for e in old)
+    backend.many(
+        "INSERT INTO leaf_bundles (n, sizes, data, hashes) VALUES (?, ?, ?, ?)",
+        bundle_rows(0, old, hashes, None),
+    )
+    backend.many(
+        "INSERT INTO leaf_index (epoch, bucket, data) VALUES (?, ?, ?)", index_buckets(0, hashes, SMALL)
+    )
+    backend.raw("UPDATE head SET size = ?, root = ? WHERE id = 1", (size, root(size)))
+    store = small(backend.open())
+    assert versions(backend) == list(range(1, SCHEMA_VERSION + 1))
+    assert backend.raw("SELECT count(*) FROM leaf_eras") == [(0,)]
+    assert_all_found(store, size)
+    grow(store, [b"leaf %d" % i for i in range(size, size + 200)])  # the merges catch up
+    assert merges(backend)[0] == (28, 0)  # 31 complete epochs: 7 whole groups of 4 merged
+    assert_all_found(store, size + 200)
+    assert store.index_of(leaf(b"leaf 500")) is None
+
+
+MERGER = """
+import hashlib, sys
+from dojang.adapters.storage import open_store
+from dojang.adapters.storage._log import IndexShape
+from dojang.core.log import TreeHead
+store = open_store(sys.argv[1], schema=sys.argv[2])
+store.index_shape = IndexShape(epoch_bits=4, bucket_bits=2, fan_bits=2, top=3)
+size = store.head().size
+while True:
+    names = [b"leaf %d" % i for i in range(size, size + 1 + size % 7)]
+    store.integrate(
+        taken=[], first_index=size, entries=names, tiles={},
+        leaf_hashes=[hashlib.sha256(b"\\x00" + e).digest() for e in names],
+        head=TreeHead(size + len(names), b"r" * 32),
+    )
+    size += len(names)
+    print(size, flush=True)
+"""
+
+
+def test_a_sequencer_killed_in_the_middle_of_merges_loses_no_leaf(backend: Backend) -> None:
+    backend.open().close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", MERGER, backend.url, backend.schema], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    acknowledged = 0
+    while acknowledged < 1500:
+        line = child.stdout.readline()
+        assert line, f"the child died early with {child.wait()}"
+        acknowledged = int(line)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    store = small(backend.open())
+    size = store.head().size
+    assert size >= acknowledged
+    assert_all_found(store, size)
+    grow(store, [b"leaf %d" % i for i in range(size, size + 700)])  # the merges resume where they were
+    assert_all_found(store, size + 700)
 
 
 # -- checkpoints -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The log store's SQL for both backends: packed pending runs, entry bundles, the leaf-hash index.
 
-Layout (migration 6). Every write is one transaction; the per-leaf work is packing bytes, not rows:
+Layout (migrations 7 and 8). Every write is one transaction; the per-leaf work is packing bytes, not rows:
 
 ``pending_runs``  one row per ``add_pending`` call (split at 2**14 entries): entry sizes (u32 each,
                   big-endian) and the entries concatenated; ``taken`` counts the entries at its start
@@ -8,10 +8,18 @@ Layout (migration 6). Every write is one transaction; the per-leaf work is packi
 ``leaf_bundles``  integrated entries, 256 per row like C2SP entry bundles: row ``n`` holds indexes
                   ``256 n …``, with their sizes, the entries and their 32-byte leaf hashes; the last,
                   partial row is replaced as the tree grows (as its tiles are).
-``leaf_index``    (epoch, 8-byte hash prefix, index) with ``epoch = index >> 16``: a batch's index
-                  rows land in one small partition of the B-tree, so inserting them dirties a bounded
-                  set of pages however large the log is. A lookup probes each epoch (one index seek
-                  each) and checks the full hash in the leaf bundle.
+``leaf_index``    level 0 of the leaf-hash index: (epoch, bucket) rows of 8-byte records, with
+                  ``epoch = index >> 16`` and the bucket the hash's top 10 bits; a record is the first
+                  6 hash bytes and the leaf's offset in its epoch. A batch's records land in one small
+                  partition of the B-tree, so inserting them dirties a bounded set of pages.
+``leaf_eras``     the merged levels (migration 8): once 16 consecutive level-``k`` eras (level 0: epochs)
+                  are complete they are merged into one level-``k + 1`` era with 16 times the buckets,
+                  ``bucket_bits(k) = 10 + 4k``; keyed (level, bucket, era), so a lookup reads each level
+                  with one index seek. A merge moves a few source buckets per sequencer batch, inside
+                  the batch's transaction; ``leaf_merges`` holds each level's progress.
+A lookup reads, in one statement (one snapshot), the hash's bucket in every level-0 epoch still there
+(at most 15 complete ones, plus those a merge has not finished with) and in every level of eras (at
+most 15 eras each), and checks the full hash of each candidate in its leaf bundle.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import contextlib
 import struct
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
@@ -38,11 +47,17 @@ from dojang.errors import ConfigError, NotFoundError
 __all__ = [
     "BUNDLE",
     "EPOCH_BITS",
+    "MERGE_FACTOR",
     "RUN_BITS",
+    "SHAPE",
+    "IndexShape",
     "SqlLogStore",
     "append_pending",
     "bundle_rows",
+    "find_records",
     "index_buckets",
+    "lookup_key",
+    "merged_buckets",
     "pack",
     "unpack",
 ]
@@ -52,21 +67,70 @@ BUNDLE = 256
 #: A run holds at most 2**RUN_BITS entries (a sequencer batch reads at most two); its id, shifted,
 #: numbers them.
 RUN_BITS = 14
-#: Leaves per partition (epoch) of the leaf-hash index, and buckets per epoch.
+#: Leaves per level-0 partition (epoch) of the leaf-hash index, and buckets per epoch (as bits).
 EPOCH_BITS = 16
 BUCKET_BITS = 10
+#: A sequencer batch of ``n`` leaves also merges about ``MERGE_FACTOR * n`` index records (when a merge
+#: is due): more than the merge passes a leaf ever makes (one per level), so merges keep up with the log.
+MERGE_FACTOR = 4
 _HASH = 32
+_WORD = (1 << 64) - 1
+_PREFIX = 48  # hash bits a level-0 record keeps; every level is built from them
+
+
+@dataclass(frozen=True, slots=True)
+class IndexShape:
+    """The leaf-hash index's geometry. Level ``k`` eras span ``2**span(k)`` leaves in ``2**buckets(k)``
+    buckets; ``fan_bits`` says how many eras (as bits) merge into one of the next level; level ``top``
+    is never merged. The default is the production layout; tests shrink it to see many merges.
+    """
+
+    epoch_bits: int = EPOCH_BITS
+    bucket_bits: int = BUCKET_BITS
+    fan_bits: int = 4
+    top: int = 5
+
+    def span(self, level: int) -> int:
+        """Bits of a leaf's offset in its level-``level`` era."""
+        return self.epoch_bits + self.fan_bits * level
+
+    def buckets(self, level: int) -> int:
+        """Bits of the bucket number: the hash's top bits."""
+        return self.bucket_bits + self.fan_bits * level
+
+    def known(self, level: int) -> int:
+        """Hash bits a record leaves out because its bucket says them (level 0 keeps them: migration 7)."""
+        return self.buckets(level) if level else 0
+
+    def fan(self) -> int:
+        return 1 << self.fan_bits
+
+
+#: The production layout (16 epochs of 65,536 leaves make a level-1 era of 1,048,576 in 16,384 buckets).
+SHAPE = IndexShape()
 
 _PUT_INDEX = (
     "INSERT INTO leaf_index (epoch, bucket, data) VALUES (?, ?, ?)"
     " ON CONFLICT (epoch, bucket) DO UPDATE SET data = excluded.data"
 )
-# One index seek per epoch (the epochs drive the loop); the database searches each small bucket row
-# for the 6 hash bytes and returns only the rows that hold them (``{contains}``: the dialect's search).
-_BUCKETS = (
-    "WITH RECURSIVE e (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM e WHERE n < ?)"
-    " SELECT i.epoch, i.data FROM e CROSS JOIN leaf_index AS i"
+# One statement, so one snapshot: a merge that commits meanwhile can never hide a leaf. Level 0 is one
+# index seek per epoch still there (the epochs drive the loop); each merged level is one seek for the
+# bucket, whose eras are adjacent. The database searches each row for the hash's leading record bytes
+# and returns only the rows that hold them (``{contains}``: the dialect's search).
+_FIND_LEVEL_0 = (
+    "WITH RECURSIVE e (n) AS (SELECT min(epoch) FROM leaf_index"
+    " UNION ALL SELECT n + 1 FROM e WHERE n < (SELECT max(epoch) FROM leaf_index))"
+    " SELECT 0, i.epoch, i.data FROM e CROSS JOIN leaf_index AS i"
     " WHERE i.epoch = e.n AND i.bucket = ? AND {contains}"
+)
+_FIND_LEVEL = (
+    " UNION ALL SELECT i.level, i.era, i.data FROM leaf_eras AS i"
+    " WHERE i.level = ? AND i.bucket = ? AND {contains}"
+)
+_MERGES = "SELECT level, merged, bucket FROM leaf_merges"
+_PUT_MERGE = (
+    "INSERT INTO leaf_merges (level, merged, bucket) VALUES (?, ?, ?)"
+    " ON CONFLICT (level) DO UPDATE SET merged = excluded.merged, bucket = excluded.bucket"
 )
 _PUT_BUNDLES = (
     "INSERT INTO leaf_bundles (n, sizes, data, hashes) VALUES (?, ?, ?, ?) ON CONFLICT (n) DO UPDATE"
@@ -103,18 +167,18 @@ def unpack(sizes: bytes, data: bytes, start: int = 0, stop: int | None = None) -
     return [data[offsets[i] : offsets[i + 1]] for i in range(start, last)]
 
 
-def index_buckets(first: int, hashes: bytes) -> list[tuple[int, int, bytes]]:
+def index_buckets(first: int, hashes: bytes, shape: IndexShape = SHAPE) -> list[tuple[int, int, bytes]]:
     """``leaf_index`` rows (epoch, bucket, records) for leaves ``first…`` with these concatenated hashes.
 
     A record is 8 bytes: the hash's first 6 bytes, then the leaf's offset in its epoch (u16, big-endian).
-    The bucket is the hash's top ``BUCKET_BITS`` bits. Grouping is one sort of integers, not a row each.
+    The bucket is the hash's top ``bucket_bits`` bits. Grouping is one sort of integers, not a row each.
     """
     words = struct.unpack(f">{len(hashes) // 8}Q", hashes)[::4]
     rows: list[tuple[int, int, bytes]] = []
-    shift, done = 64 - BUCKET_BITS, 0
+    shift, done, width = 64 - shape.bucket_bits, 0, 1 << shape.epoch_bits
     while done < len(words):
-        epoch, offset = divmod(first + done, 1 << EPOCH_BITS)
-        stop = min(len(words), done + (1 << EPOCH_BITS) - offset)
+        epoch, offset = divmod(first + done, width)
+        stop = min(len(words), done + width - offset)
         offsets = range(offset, offset + stop - done)
         records = sorted([(w & ~0xFFFF) | o for w, o in zip(words[done:stop], offsets, strict=True)])
         packed = struct.pack(f">{len(records)}Q", *records)
@@ -128,14 +192,54 @@ def index_buckets(first: int, hashes: bytes) -> list[tuple[int, int, bytes]]:
     return rows
 
 
-def find_records(data: bytes, leaf_hash: bytes, epoch: int) -> Iterator[int]:
-    """Indexes of the records in one bucket row whose 6 hash bytes are ``leaf_hash``'s."""
-    needle = leaf_hash[:6]
-    position = data.find(needle)
+def lookup_key(leaf_hash: bytes, level: int, shape: IndexShape = SHAPE) -> tuple[int, int]:
+    """(bucket, needle) of a hash at ``level``: a record matches if its bits above the offset are these."""
+    word = int.from_bytes(leaf_hash[:6], "big") << (64 - _PREFIX)
+    return word >> (64 - shape.buckets(level)), (word << shape.known(level)) & _WORD
+
+
+def find_records(
+    data: bytes, leaf_hash: bytes, level: int, era: int, shape: IndexShape = SHAPE
+) -> Iterator[int]:
+    """Leaf indexes of the records in one bucket row of ``era`` at ``level`` that match ``leaf_hash``."""
+    _, needle = lookup_key(leaf_hash, level, shape)
+    span = shape.span(level)
+    mask = (1 << span) - 1
+    prefix = needle.to_bytes(8, "big")[: (_PREFIX - shape.known(level)) // 8]
+    position = data.find(prefix)
     while position >= 0:
         if position % 8 == 0:
-            yield epoch << EPOCH_BITS | int.from_bytes(data[position + 6 : position + 8], "big")
-        position = data.find(needle, position + 1)
+            (word,) = struct.unpack_from(">Q", data, position)
+            if word & ~mask == needle:
+                yield era << span | word & mask
+        position = data.find(prefix, position + 1)
+
+
+def merged_buckets(
+    level: int, sources: Iterable[tuple[int, int, bytes]], shape: IndexShape = SHAPE
+) -> list[tuple[int, bytes]]:
+    """The level-``level + 1`` rows (bucket, records) merging level-``level`` rows (era, bucket, records).
+
+    The sources are whole buckets of the ``fan`` eras that make one era of the next level; the result
+    holds every record once, sorted, with the era's offset widened by ``fan_bits``. Each record becomes
+    one integer ``bucket << 64 | record``, so the merge is one sort.
+    """
+    span, shift = shape.span(level), shape.known(level + 1) - shape.known(level)
+    mask, fan = (1 << span) - 1, shape.fan() - 1
+    high = ~mask & _WORD
+    keys: list[int] = []
+    for era, bucket, data in sources:
+        base = (bucket << (64 + shift) if level else 0) | (era & fan) << span
+        words = struct.unpack(f">{len(data) // 8}Q", data)
+        keys.extend([base | (w & high) << shift | w & mask for w in words])
+    keys.sort()
+    rows, position = [], 0
+    while position < len(keys):
+        bucket = keys[position] >> 64
+        end = bisect.bisect_left(keys, (bucket + 1) << 64, position)
+        rows.append((bucket, struct.pack(f">{end - position}Q", *(k & _WORD for k in keys[position:end]))))
+        position = end
+    return rows
 
 
 def bundle_rows(
@@ -168,6 +272,8 @@ class SqlLogStore(Connected[Any]):
     _mark = "?"
     _for_update = ""
     _contains = "instr(i.data, ?) > 0"
+    #: The leaf-hash index's geometry; a database keeps the one it was built with (tests shrink it).
+    index_shape = SHAPE
 
     def _q(self, statement: str) -> str:
         return statement if self._mark == "?" else statement.replace("?", "%s")
@@ -253,6 +359,7 @@ class SqlLogStore(Connected[Any]):
             )
             self._take(conn, taken)
             self._put_leaves(conn, first_index, entries, hashes)
+            self._merge(conn, head.size, MERGE_FACTOR * len(entries))
             conn.cursor().executemany(
                 self._q(
                     "INSERT INTO tiles (level, idx, data) VALUES (?, ?, ?)"
@@ -296,7 +403,7 @@ class SqlLogStore(Connected[Any]):
             ).fetchone()
             tail = None if row is None else (bytes(row[0]), bytes(row[1]), bytes(row[2]))
         conn.cursor().executemany(self._q(_PUT_BUNDLES), bundle_rows(first, entries, hashes, tail))
-        rows = index_buckets(first, hashes)
+        rows = index_buckets(first, hashes, self.index_shape)
         for epoch in sorted({row[0] for row in rows}):
             # the epoch's rows so far (at most 2**BUCKET_BITS short ones) get the new records appended
             stored = dict(
@@ -310,6 +417,54 @@ class SqlLogStore(Connected[Any]):
                     for e, b, data in rows
                 ]
         conn.cursor().executemany(self._q(_PUT_INDEX), rows)
+
+    def _merge(self, conn: Any, size: int, budget: int) -> None:
+        """Merge about ``budget`` records of complete eras into the next level, lowest level first.
+
+        A step moves whole source buckets (their rows in all ``fan`` eras) into the buckets they split
+        into at the next level and records the progress, all in the caller's transaction: a crash
+        undoes the step with the batch, and the next batch resumes from ``leaf_merges``.
+        """
+        shape = self.index_shape
+        # records in one source bucket of all fan eras: about 2**(epoch_bits - bucket_bits) per era
+        per_bucket = 1 << (shape.epoch_bits - shape.bucket_bits + shape.fan_bits)
+        state = {int(lv): (int(m), int(b)) for lv, m, b in conn.execute(_MERGES).fetchall()}
+        level = 0
+        while budget > 0 and level < shape.top:
+            merged, bucket = state.get(level, (0, 0))
+            complete = (
+                size >> shape.span(0) if level == 0 else state.get(level - 1, (0, 0))[0] >> shape.fan_bits
+            )
+            if merged + shape.fan() > complete:
+                level += 1
+                continue
+            stop = min(bucket + max(1, budget // per_bucket), 1 << shape.buckets(level))
+            self._merge_step(conn, level, merged, bucket, stop)
+            budget -= (stop - bucket) * per_bucket
+            state[level] = (merged + shape.fan(), 0) if stop == 1 << shape.buckets(level) else (merged, stop)
+            conn.execute(self._q(_PUT_MERGE), (level, *state[level]))
+
+    def _merge_step(self, conn: Any, level: int, first_era: int, low: int, high: int) -> None:
+        """Buckets ``low…high - 1`` of the level-``level`` eras ``first_era…`` into one era above."""
+        shape = self.index_shape
+        fan = shape.fan()
+        if level == 0:  # one seek per epoch: the primary key is (epoch, bucket)
+            where = f"epoch IN ({', '.join('?' * fan)}) AND bucket >= ? AND bucket < ?"
+            params: tuple[int, ...] = (*range(first_era, first_era + fan), low, high)
+            select = f"SELECT epoch, bucket, data FROM leaf_index WHERE {where}"  # noqa: S608 - placeholders
+        else:  # one range: the primary key is (level, bucket, era)
+            where = "level = ? AND bucket >= ? AND bucket < ? AND era >= ? AND era < ?"
+            params = (level, low, high, first_era, first_era + fan)
+            select = f"SELECT era, bucket, data FROM leaf_eras WHERE {where}"  # noqa: S608 - a constant
+        sources = conn.execute(self._q(select), params).fetchall()
+        rows = merged_buckets(level, ((int(e), int(b), bytes(d)) for e, b, d in sources), shape)
+        era = first_era >> shape.fan_bits
+        conn.cursor().executemany(
+            self._q("INSERT INTO leaf_eras (level, bucket, era, data) VALUES (?, ?, ?, ?)"),
+            [(level + 1, bucket, era, data) for bucket, data in rows],
+        )
+        table = "leaf_index" if level == 0 else "leaf_eras"
+        conn.execute(self._q(f"DELETE FROM {table} WHERE {where}"), params)  # noqa: S608 - constants
 
     # -- the tree ----------------------------------------------------------------------------------
 
@@ -351,16 +506,20 @@ class SqlLogStore(Connected[Any]):
     def index_of(self, leaf_hash: bytes) -> int | None:
         if len(leaf_hash) != _HASH:
             return None
-        bucket = int.from_bytes(leaf_hash[:8], "big") >> (64 - BUCKET_BITS)
+        shape = self.index_shape
+        params: list[Any] = []
+        for level in range(shape.top + 1):
+            bucket, needle = lookup_key(leaf_hash, level, shape)
+            prefix = needle.to_bytes(8, "big")[: (_PREFIX - shape.known(level)) // 8]
+            params.extend((bucket, prefix) if level == 0 else (level, bucket, prefix))
+        statement = _FIND_LEVEL_0 + _FIND_LEVEL * shape.top
         with self._read() as conn:
-            (size,) = conn.execute("SELECT size FROM head WHERE id = 1").fetchone()
-            if not size:
-                return None
-            rows = conn.execute(
-                self._q(_BUCKETS.format(contains=self._contains)),
-                ((size - 1) >> EPOCH_BITS, bucket, leaf_hash[:6]),
-            ).fetchall()
-            found = sorted(i for epoch, data in rows for i in find_records(bytes(data), leaf_hash, epoch))
+            rows = conn.execute(self._q(statement.format(contains=self._contains)), params).fetchall()
+            found = sorted(
+                i
+                for level, era, data in rows
+                for i in find_records(bytes(data), leaf_hash, level, era, shape)
+            )
             for index in found:  # 48 bits matched: almost always the first candidate is the leaf
                 row = conn.execute(
                     self._q("SELECT hashes FROM leaf_bundles WHERE n = ?"), (index // BUNDLE,)

@@ -278,6 +278,23 @@ _PACKED_LOG = Migration(
     convert=_repack_log,
 )
 
+_INDEX_LEVELS = Migration(
+    8,
+    "leaf-hash index levels: epochs merged 16 at a time into eras, eras 16 at a time into the next level",
+    sqlite=(
+        "CREATE TABLE leaf_eras (level INTEGER NOT NULL, bucket INTEGER NOT NULL, era INTEGER NOT NULL,"
+        " data BLOB NOT NULL, PRIMARY KEY (level, bucket, era)) WITHOUT ROWID",
+        "CREATE TABLE leaf_merges (level INTEGER PRIMARY KEY, merged INTEGER NOT NULL,"
+        " bucket INTEGER NOT NULL)",
+    ),
+    postgres=(
+        "CREATE TABLE leaf_eras (level INTEGER NOT NULL, bucket BIGINT NOT NULL, era BIGINT NOT NULL,"
+        " data BYTEA NOT NULL, PRIMARY KEY (level, bucket, era))",
+        "CREATE TABLE leaf_merges (level INTEGER PRIMARY KEY, merged BIGINT NOT NULL,"
+        " bucket BIGINT NOT NULL)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _LOG_TABLES,
     _OUTBOX,
@@ -286,6 +303,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _OID4VCI,
     _STATUS_CHANGES,
     _PACKED_LOG,
+    _INDEX_LEVELS,
 )
 LATEST = MIGRATIONS[-1].version
 
