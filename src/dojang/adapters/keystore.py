@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from dojang.adapters._durable import fsync_directory
 from dojang.core.crypto import Rng, SigningKey, VerifyKey, generate_key, load_private_pem, verify_key_from_jwk
 from dojang.core.encoding import loads_strict
 from dojang.errors import ConfigError, InputError, MalformedError, NotFoundError
@@ -61,15 +62,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_directory(path.parent)
 
 
 @dataclass(frozen=True, slots=True)

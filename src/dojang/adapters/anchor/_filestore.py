@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 from eth.db.backends.base import BaseDB
 
+from dojang.adapters._durable import fsync_directory
 from dojang.errors import ConfigError, UnavailableError
 
 __all__ = ["JournalStore"]
@@ -94,7 +95,7 @@ class JournalStore(BaseDB):
         if good_end == 0:
             handle.write(_MAGIC)
             _sync(handle)
-            _sync_directory(self._path.parent)  # the new file's name is durable too
+            fsync_directory(self._path.parent)  # the new file's name is durable too
         self._file, self._lock = handle, lock
 
     def _open_read_only(self) -> None:
@@ -142,7 +143,7 @@ class JournalStore(BaseDB):
         if before_rename is not None:
             before_rename()
         os.replace(temporary, self._path)
-        _sync_directory(self._path.parent)
+        fsync_directory(self._path.parent)
         self._file.close()
         self._file = self._path.open("a+b")
         self._values, self.tail_frames = kept, 0
@@ -247,11 +248,3 @@ def _snapshot_bodies(values: dict[bytes, bytes]) -> Iterator[bytes]:
 def _sync(handle: BinaryIO) -> None:
     handle.flush()
     os.fsync(handle.fileno())
-
-
-def _sync_directory(directory: Path) -> None:
-    handle = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dojang.adapters._durable import fsync_directory
 from dojang.adapters.storage._log import SqlLogStore
 from dojang.adapters.storage._migrations import LATEST, steps_to_apply
 from dojang.core.log import TileKey
@@ -64,14 +64,6 @@ def migrate(conn: sqlite3.Connection, *, where: str, target: int = LATEST) -> in
     return steps[-1].version if steps else int(current)
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def connect(path: Path, *, busy_timeout_ms: int = 10_000) -> sqlite3.Connection:
     """Open ``path`` (creating it and its directory) with the pragmas this store relies on."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +88,7 @@ def connect(path: Path, *, busy_timeout_ms: int = 10_000) -> sqlite3.Connection:
         conn.close()
         raise
     if created:
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
     return conn
 
 
