@@ -205,7 +205,17 @@ def test_catalogue_list_and_show(invoke: Invoke) -> None:
     assert policies["registry_record_id"] == "never"
     korean = invoke("--lang", "ko", "catalogue", "show", "resident-register-copy")
     assert "선택 공개" in korean.stdout
+    assert "즉시 발급" in korean.stdout
     assert invoke("catalogue", "show", "nope").code == 2
+
+
+def test_catalogue_show_says_which_kinds_wait_for_the_back_office(invoke: Invoke) -> None:
+    listed = json.loads(invoke("catalogue", "list", "--json").stdout)["kinds"]
+    kinds = {k["id"]: k["issuance"] for k in listed}
+    assert kinds["real-estate-register-extract"] == "deferred"
+    assert kinds["resident-register-copy"] == "immediate"
+    english = invoke("--lang", "en", "catalogue", "show", "real-estate-register-extract")
+    assert "issued after the back office approves" in english.stdout
 
 
 def test_unexpected_errors_exit_2_without_traceback(monkeypatch: pytest.MonkeyPatch, invoke: Invoke) -> None:

@@ -22,6 +22,7 @@ def _summary(kind: DocumentKind) -> dict[str, Any]:
         "version": kind.version,
         "title": {"ko": kind.title("ko"), "en": kind.title("en")},
         "validity_days": kind.validity_days,
+        "issuance": kind.issuance,
     }
 
 
@@ -78,6 +79,7 @@ def show(
     click.echo(f"{kind.title('ko')} / {kind.title('en')}")
     click.echo(
         f"{kind.id}  {kind.vct}  v{kind.version}  {text('validity_days', lang, days=kind.validity_days)}"
+        f"  {text('issuance_' + kind.issuance, lang)}"
     )
     for path, policy in kind.disclosure.items():
         depth = sum(1 for step in path if step is not None) - 1

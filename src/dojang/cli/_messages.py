@@ -45,6 +45,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "policy_selective": ("선택 공개", "holder chooses"),
     "policy_never": ("발급하지 않음", "never issued"),
     "validity_days": ("유효 기간 {days}일", "valid for {days} days"),
+    "issuance_immediate": ("즉시 발급", "issued at once"),
+    "issuance_deferred": ("담당자 확인 후 발급", "issued after the back office approves"),
     # log
     "log_empty": ("로그가 비어 있어 체크포인트를 만들지 않았습니다", "the log is empty: no checkpoint"),
     "log_checkpoint": ("체크포인트: 크기 {size}, 루트 {root}", "checkpoint: size {size}, root {root}"),
