@@ -113,13 +113,13 @@ def _stamp(*paths: Path) -> _Stamp:
 class _Kept:
     """What one data directory's issuer keeps between requests: the agencies' signers, built once (a
     key decryption, the registry read) and rebuilt when the operator registry or the key index
-    changes; a lock per agency for issuing; the c_nonce key."""
+    changes; the c_nonce key. (Threads issue concurrently: status indexes come from blocks
+    reserved per process.)"""
 
     def __init__(self, state: State) -> None:
         self._state = state
         self._files = (state.settings.data_dir / REGISTRY_FILE, state.keys.index_path)
         self._made: dict[str | None, tuple[_Stamp, Issuer]] = {}
-        self._issuing: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def signer(self, agency: str | None) -> Issuer:
@@ -133,15 +133,6 @@ class _Kept:
             # Stamped before building: a file replaced meanwhile makes the next call build again.
             self._made[agency] = (stamp, signer)
         return signer
-
-    def issuing(self, agency: str) -> threading.Lock:
-        """The agency's issuance lock in this process: its threads sign and record one at a time.
-
-        Not needed for correctness (status indexes come from blocks reserved per process, see
-        ``roles.issuer.StatusLists``); kept because letting one worker's threads overlap their
-        commits has not been measured to help on this machine's two cores."""
-        with self._lock:
-            return self._issuing.setdefault(agency, threading.Lock())
 
     @functools.cached_property
     def nonce_key(self) -> bytes:
@@ -175,10 +166,9 @@ def _issuer(
         claims = registry_claims(registry, offer.kind, offer.citizen, when, offer.property_id)
         if log is None:
             raise ConfigError("credentials are issued by `dojang serve`, not here")
-        with kept.issuing(signer.iss):
-            credential, _ = issue_logged(
-                signer, lists or status_lists(state), log, offer.kind, claims, now=when, holder_jwk=holder_jwk
-            )
+        credential, _ = issue_logged(
+            signer, lists or status_lists(state), log, offer.kind, claims, now=when, holder_jwk=holder_jwk
+        )
         return credential.sd_jwt
 
     config = Oid4vciConfig(issuer_url=state.settings.public_url)
