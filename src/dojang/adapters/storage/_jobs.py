@@ -57,7 +57,7 @@ class SqlJobStore:
         return f"SqlJobStore({self._db!r})"
 
     def _q(self, statement: str) -> str:
-        return statement if self._sqlite else statement.replace("?", "%s")
+        return self._db._q(statement)
 
     def _many(self, conn: Any, statement: str, rows: Iterable[Sequence[Any]]) -> None:
         if self._sqlite:

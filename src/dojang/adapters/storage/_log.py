@@ -59,6 +59,7 @@ __all__ = [
     "lookup_key",
     "merged_buckets",
     "pack",
+    "placeholders",
     "unpack",
 ]
 
@@ -138,6 +139,14 @@ _PUT_BUNDLES = (
 )
 
 
+def placeholders(statement: str, mark: str) -> str:
+    """``statement`` written with ``?`` marks, in the dialect whose parameter mark is ``mark``.
+
+    Every SQL store shares this: statements are written once, for SQLite, and translated for PostgreSQL.
+    """
+    return statement if mark == "?" else statement.replace("?", mark)
+
+
 def append_pending(conn: Any, mark: str, entries: Sequence[bytes]) -> list[int]:
     """Append ``entries`` to the log's pending runs inside the caller's transaction; their sequence numbers.
 
@@ -145,8 +154,7 @@ def append_pending(conn: Any, mark: str, entries: Sequence[bytes]) -> list[int]:
     (a status change and its log entry commit together) both call it. ``mark`` is the dialect's
     placeholder.
     """
-    insert = "INSERT INTO pending_runs (count, sizes, data) VALUES (?, ?, ?) RETURNING id"
-    insert = insert if mark == "?" else insert.replace("?", mark)
+    insert = placeholders("INSERT INTO pending_runs (count, sizes, data) VALUES (?, ?, ?) RETURNING id", mark)
     seqs: list[int] = []
     for start in range(0, len(entries), 1 << RUN_BITS):
         chunk = entries[start : start + (1 << RUN_BITS)]
@@ -276,7 +284,7 @@ class SqlLogStore(Connected[Any]):
     index_shape = SHAPE
 
     def _q(self, statement: str) -> str:
-        return statement if self._mark == "?" else statement.replace("?", "%s")
+        return placeholders(statement, self._mark)
 
     @abstractmethod
     def _write(self) -> contextlib.AbstractContextManager[Any]:

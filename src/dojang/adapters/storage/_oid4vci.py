@@ -45,7 +45,7 @@ class SqlOid4vciStore:
         self._sqlite = isinstance(db, SqliteLogStore)
 
     def _q(self, statement: str) -> str:
-        return statement if self._sqlite else statement.replace("?", "%s")
+        return self._db._q(statement)
 
     def _value(self, name: str, value: Any) -> Any:
         return int(value) if self._sqlite and name in _BOOLS else value

@@ -81,7 +81,7 @@ class SqlStatusStore:
 
     def __init__(self, db: SqliteLogStore | PostgresLogStore) -> None:
         self._db = db
-        self._mark = "?" if isinstance(db, SqliteLogStore) else "%s"
+        self._mark = db._mark
         # SQLite's BEGIN IMMEDIATE already holds the only write lock; PostgreSQL locks the one row.
         self._row_lock = "" if self._mark == "?" else " FOR NO KEY UPDATE"
 
@@ -89,7 +89,7 @@ class SqlStatusStore:
         return f"SqlStatusStore({self._db!r})"
 
     def _q(self, statement: str) -> str:
-        return statement if self._mark == "?" else statement.replace("?", "%s")
+        return self._db._q(statement)
 
     def open(self) -> SqlStatusStore:
         """Open now (creating and migrating the schema), so that errors surface here."""
