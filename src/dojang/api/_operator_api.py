@@ -197,16 +197,18 @@ class AccreditationOut(Accreditation):
     agency: str
 
 
+#: A receiving institution's id, in a request body and in a path alike.
+_INSTITUTION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+
+
 class InstitutionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+    id: str = Field(pattern=_INSTITUTION_ID)
     name: str = Field(min_length=1, max_length=200)
     contact: str = Field(min_length=1, max_length=200)
 
 
-_InstitutionId = Annotated[
-    str, PathParam(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", description="The institution's id")
-]
+_InstitutionId = Annotated[str, PathParam(pattern=_INSTITUTION_ID, description="The institution's id")]
 
 
 class InstitutionOut(BaseModel):
