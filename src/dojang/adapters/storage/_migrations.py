@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dojang.adapters.storage._log import EPOCH_BITS, RUN_BITS, bundle_rows, index_buckets, pack
+from dojang.adapters.storage._log import EPOCH_BITS, RUN_BITS, bundle_rows, index_buckets, pack, placeholders
 from dojang.errors import ConfigError
 
-__all__ = ["EMPTY_ROOT", "LATEST", "MIGRATIONS", "Migration", "steps_to_apply"]
+__all__ = ["EMPTY_ROOT", "LATEST", "MIGRATIONS", "Migration", "apply_steps", "steps_to_apply"]
 
 #: SHA-256 of b"": the root of the empty tree (RFC 9162 §2.1.1), the head of a fresh log; the
 #: migrations below spell it out as a literal (a unit test checks they agree).
@@ -317,3 +317,20 @@ def steps_to_apply(current: int, *, where: str, target: int = LATEST) -> tuple[M
             hint="upgrade dojang; never open a newer database with older code",
         )
     return tuple(m for m in MIGRATIONS if current < m.version <= target)
+
+
+def apply_steps(conn: Any, steps: tuple[Migration, ...], mark: str) -> None:
+    """Run ``steps`` on ``conn`` in the caller's transaction, recording each version.
+
+    ``mark`` is the dialect's parameter mark: ``?`` runs the SQLite statements, anything else the
+    PostgreSQL ones.
+    """
+    for step in steps:
+        for statement in step.sqlite if mark == "?" else step.postgres:
+            conn.execute(statement)
+        if step.convert is not None:
+            step.convert(conn, mark)
+        conn.execute(
+            placeholders("INSERT INTO schema_version (version, name) VALUES (?, ?)", mark),
+            (step.version, step.name),
+        )

@@ -20,7 +20,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from dojang.adapters.storage._log import SqlLogStore
-from dojang.adapters.storage._migrations import LATEST, steps_to_apply
+from dojang.adapters.storage._migrations import LATEST, apply_steps, steps_to_apply
 from dojang.core.log import TileKey
 from dojang.errors import ConfigError, UnavailableError
 
@@ -50,14 +50,7 @@ def migrate(conn: Connection, schema: str, *, where: str, target: int = LATEST) 
         row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
         current = int(row[0]) if row else 0
         steps = steps_to_apply(current, where=where, target=target)
-        for step in steps:
-            for statement in step.postgres:
-                conn.execute(statement)
-            if step.convert is not None:
-                step.convert(conn, "%s")
-            conn.execute(
-                "INSERT INTO schema_version (version, name) VALUES (%s, %s)", (step.version, step.name)
-            )
+        apply_steps(conn, steps, "%s")
     return steps[-1].version if steps else current
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from dojang.adapters._durable import fsync_directory
 from dojang.adapters.storage._log import SqlLogStore
-from dojang.adapters.storage._migrations import LATEST, steps_to_apply
+from dojang.adapters.storage._migrations import LATEST, apply_steps, steps_to_apply
 from dojang.core.log import TileKey
 from dojang.errors import ConfigError, UnavailableError
 
@@ -48,14 +48,7 @@ def migrate(conn: sqlite3.Connection, *, where: str, target: int = LATEST) -> in
         conn.execute(_SCHEMA_VERSION_TABLE)
         (current,) = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
         steps = steps_to_apply(current, where=where, target=target)
-        for step in steps:
-            for statement in step.sqlite:
-                conn.execute(statement)
-            if step.convert is not None:
-                step.convert(conn, "?")
-            conn.execute(
-                "INSERT INTO schema_version (version, name) VALUES (?, ?)", (step.version, step.name)
-            )
+        apply_steps(conn, steps, "?")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
