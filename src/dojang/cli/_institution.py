@@ -14,7 +14,6 @@ of the two at a time.
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,11 +26,12 @@ from pydantic import ValidationError
 from dojang.api._operator_api import InstitutionIn, OperatorService
 from dojang.cli._context import State, cli_of, opened_state, state_options
 from dojang.cli._messages import text
+from dojang.cli._render import iso_time
 from dojang.errors import InputError, NotFoundError
+from dojang.roles.issuer import KST
 
 __all__ = ["institution", "institution_service"]
 
-_KST = datetime.timezone(datetime.timedelta(hours=9), "KST")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
 
@@ -70,7 +70,7 @@ def _checked(institution_id: str, name: str, contact: str) -> InstitutionIn:
 
 
 def _iso(seconds: int) -> str:
-    return datetime.datetime.fromtimestamp(seconds, _KST).isoformat(timespec="seconds")
+    return iso_time(seconds, KST)
 
 
 def _dump(document: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from dojang.adapters.keystore import PURPOSES, KeyRecord, Purpose
 from dojang.adapters.trust_files import write_trust
 from dojang.cli._context import State, cli_of, opened_state, state_options
 from dojang.cli._messages import Lang, text
+from dojang.cli._render import iso_time
 
 __all__ = ["DEFAULT_ISS", "keys", "publish_trust"]
 
@@ -26,19 +26,15 @@ def publish_trust(state: State) -> Path:
     return write_trust(state.settings.trust_dir, state.keys.trust_list())
 
 
-def _when(seconds: int) -> str:
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat(timespec="seconds")
-
-
 def _line(record: KeyRecord, lang: Lang) -> str:
     if record.active:
         status = text("active", lang)
     elif record.retired_at is not None:
-        status = text("retired", lang, when=_when(record.retired_at))
+        status = text("retired", lang, when=iso_time(record.retired_at))
     else:
         status = text("inactive", lang)
     iss = f"  {record.iss}" if record.iss else ""
-    return f"{record.kid}  {record.purpose:<6}  {record.alg:<5}  {_when(record.created_at)}  {status}{iss}"
+    return f"{record.kid}  {record.purpose:<6}  {record.alg:<5}  {iso_time(record.created_at)}  {status}{iss}"
 
 
 @click.group()

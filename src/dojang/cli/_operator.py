@@ -27,11 +27,12 @@ from dojang.adapters.trust_list_files import (
 from dojang.cli._context import DashArguments, State, cli_of, opened_state, state_options, write_output
 from dojang.cli._institution import institution
 from dojang.cli._messages import Lang, text
+from dojang.cli._render import iso_time
 from dojang.core.catalogue import Catalogue
 from dojang.core.crypto import Certificate, VerifyKey, create_root_ca
 from dojang.core.log import AccreditationEntry
 from dojang.errors import InputError, NotFoundError
-from dojang.roles.issuer import Issuer
+from dojang.roles.issuer import KST, Issuer
 from dojang.roles.operator import AccreditationService, Operator, OperatorRegistry
 from dojang.roles.operator._accreditation import DEFAULT_OPERATOR_ID
 
@@ -48,7 +49,6 @@ __all__ = [
     "parse_when",
 ]
 
-KST = datetime.timezone(datetime.timedelta(hours=9), "KST")
 ROOT_YEARS = 20
 SIGNER_YEARS = 3
 _YEAR = 365 * 86_400
@@ -167,7 +167,7 @@ def _registry_or_none(state: State) -> OperatorRegistry | None:
 def _iso(seconds: int | None) -> str:
     if seconds is None:
         return "—"
-    return datetime.datetime.fromtimestamp(seconds, KST).isoformat(timespec="seconds")
+    return iso_time(seconds, KST)
 
 
 def _lang(ctx: click.Context) -> Lang:

@@ -11,7 +11,7 @@ from dojang.core.catalogue import Catalogue, DocumentKind
 from dojang.errors import DojangError
 from dojang.roles.verifier import Verdict
 
-__all__ = ["claim_lines", "verdict_lines"]
+__all__ = ["claim_lines", "iso_time", "verdict_lines"]
 
 #: Registered claims shown with their own words, or not at all (the key is shown by the holder line).
 _SHOWN = {"iss": "issuer", "iat": "issued_at", "exp": "expires_at"}
@@ -55,9 +55,14 @@ def claim_lines(claims: Mapping[str, Any], kind: DocumentKind | None, lang: Lang
         yield from _lines(own[name], (name,), kind, lang, 1)
 
 
+def iso_time(seconds: int, zone: datetime.tzinfo = datetime.UTC) -> str:
+    """Unix seconds as an ISO 8601 time to the second, in ``zone`` (UTC unless said)."""
+    return datetime.datetime.fromtimestamp(seconds, zone).isoformat(timespec="seconds")
+
+
 def _registered(name: str, value: Any) -> str:
     if name in ("iat", "exp") and isinstance(value, int) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value, datetime.UTC).isoformat(timespec="seconds")
+        return iso_time(value)
     return str(value)
 
 

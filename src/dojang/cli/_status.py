@@ -8,7 +8,6 @@ builds the verifier's status check from a trust directory.
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import secrets
@@ -38,6 +37,7 @@ from dojang.cli._context import (
     state_options,
 )
 from dojang.cli._messages import Lang, text
+from dojang.cli._render import iso_time
 from dojang.core.log import CredentialStatus, credential_digest
 from dojang.core.status import StatusReason
 from dojang.errors import ForbiddenError, InputError
@@ -263,6 +263,6 @@ def show(
 
 def _when(seconds: int) -> str:
     try:
-        return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat(timespec="seconds")
+        return iso_time(seconds)
     except (OverflowError, ValueError, OSError):
         raise InputError(f"--time {seconds} is not a usable time") from None

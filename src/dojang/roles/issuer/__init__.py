@@ -13,7 +13,7 @@ from dojang.roles.issuer._bulk import (
     issue_batch,
     issue_logged,
 )
-from dojang.roles.issuer._issuer import IssuedCredential, Issuer
+from dojang.roles.issuer._issuer import KST, IssuedCredential, Issuer
 from dojang.roles.issuer._oid4vci import (
     CREDENTIAL_FORMAT,
     OFFER_SCHEME,
@@ -47,6 +47,7 @@ __all__ = [
     "CREDENTIAL_FORMAT",
     "DEFAULT_TTL",
     "FULL_AT",
+    "KST",
     "MAX_BLOCK",
     "MAX_BULK_ITEMS",
     "OFFER_SCHEME",
