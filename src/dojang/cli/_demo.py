@@ -36,7 +36,7 @@ from dojang.cli._render import verdict_lines
 from dojang.cli._status import status_check_for
 from dojang.cli._verify import CLI_KB_MAX_AGE
 from dojang.core.crypto import generate_key, parse_jws
-from dojang.core.encoding import b64url_decode, b64url_encode, canonical_json
+from dojang.core.encoding import b64url_decode, b64url_encode, json_b64url
 from dojang.core.log import parse_tlog_proof
 from dojang.core.sdjwt import parse
 from dojang.errors import ConfigError, InputError
@@ -191,7 +191,7 @@ def _tamper_payload(token: str) -> str:
     head, body, signature = jwt.split(".")
     payload = json.loads(b64url_decode(body))
     payload["exp"] = int(payload["exp"]) + 365 * _DAY
-    forged = ".".join([head, b64url_encode(canonical_json(payload).encode("utf-8")), signature])
+    forged = ".".join([head, json_b64url(payload), signature])
     return f"{forged}~{rest}"
 
 
